@@ -1,0 +1,7 @@
+"""`python -m persona` runs the CLI."""
+
+from __future__ import annotations
+
+from persona.cli import main
+
+main()

@@ -1,0 +1,398 @@
+"""The `persona` command: thin typer commands over the library (DESIGN.md section 8).
+
+Every command takes `--project DIR` and `--json`. Exit codes: 0 success, 1 a user error (a clear
+message, no traceback), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from persona.config import CONFIG_FILE, load_config, schema_json
+from persona.model.errors import PersonaError, ProjectError
+from persona.project import COUNT_FIELDS, IngestResult, Project
+from persona.report.i18n import Lang, resolve_lang, text
+
+app = typer.Typer(
+    name="persona",
+    help="Persona: customer persona engine (客户画像引擎). Ingest, resolve, tag, segment.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ProjectOpt = Annotated[
+    Path, typer.Option("--project", "-p", help="Project folder (default: current folder).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable result.")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Language of messages: zh or en.")]
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def main() -> None:
+    """Entry point of the `persona` console script."""
+    app()
+
+
+@contextmanager
+def _user_errors(lang: Lang = "zh") -> Iterator[None]:
+    """Turn a PersonaError into a one-paragraph message on stderr and exit code 1."""
+    try:
+        yield
+    except PersonaError as exc:
+        err.print(f"[bold red]{text('error', lang)}:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _open(project: Path, lang: Lang) -> Project:
+    opened = Project.open(project)
+    for message in opened.messages:
+        err.print(text("store.upgraded", lang, detail=message))
+    return opened
+
+
+def _lang(explicit: str | None, project: Path) -> Lang:
+    configured = None
+    if explicit is None and (project / CONFIG_FILE).is_file():
+        try:
+            configured = load_config(project).language
+        except PersonaError:
+            configured = None
+    return resolve_lang(explicit, configured)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=_json_default, indent=2) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if pd.isna(value):
+        return None
+    return str(value)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, str, int, int], None] | None]:
+    """A rich progress bar on a terminal, one task per source; nothing otherwise."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(source: str, file: str, done: int, total: int) -> None:
+            if source not in tasks:
+                tasks[source] = bar.add_task(source, total=total)
+            bar.update(tasks[source], completed=done, description=f"{source} {file}")
+
+        yield update
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")],
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Create a project: a commented persona.yaml, data/ and out/."""
+    language = resolve_lang(lang)
+    with _user_errors(language):
+        created = scaffold_project(directory)
+        if json_out:
+            _print_json({"project": str(directory.resolve()), "created": created})
+        else:
+            out.print(text("init.done", language, path=directory))
+
+
+def scaffold_project(directory: Path) -> list[str]:
+    """Write persona.yaml, data/ and out/ into `directory`; return what was created."""
+    config = directory / CONFIG_FILE
+    if config.exists():
+        raise ProjectError(text("init.exists", resolve_lang(), path=config))
+    from importlib.resources import files
+
+    template = files("persona").joinpath("templates/persona.yaml").read_text(encoding="utf-8")
+    try:
+        for sub in ("data", "out"):
+            (directory / sub).mkdir(parents=True, exist_ok=True)
+        config.write_text(template.replace("{project}", directory.resolve().name), "utf-8")
+    except OSError as exc:
+        raise ProjectError(f"cannot create the project in {directory}: {exc}") from None
+    return [CONFIG_FILE, "data/", "out/"]
+
+
+@app.command()
+def schema(project: ProjectOpt = Path("."), json_out: JsonOpt = False) -> None:
+    """Print the JSON schema of persona.yaml (for editor completion)."""
+    sys.stdout.write(schema_json() + "\n")
+
+
+@app.command("demo-data")
+def demo_data(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the demo project into.")],
+    customers: Annotated[int, typer.Option(help="Number of customers.", min=10)] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 7,
+    lang: Annotated[str, typer.Option(help="Language of the data: zh or en.")] = "zh",
+    project: ProjectOpt = Path("."),
+    json_out: JsonOpt = False,
+) -> None:
+    """Write a realistic demo project with planted ground truth in DIR/truth/."""
+    language = resolve_lang(lang)
+    with _user_errors(language):
+        summary = _generate_demo(directory, customers, seed, language)
+        if json_out:
+            _print_json(summary)
+        else:
+            out.print(text("demo.data", language, path=directory, **summary))
+
+
+def _generate_demo(directory: Path, customers: int, seed: int, lang: Lang) -> dict[str, Any]:
+    from persona.demo import generate_demo
+
+    summary = generate_demo(directory, customers=customers, seed=seed, lang=lang)
+    data = asdict(summary)
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
+
+
+@app.command("ingest")
+def ingest_command(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    project: ProjectOpt = Path("."),
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Read the sources into the store; print this run's counts per source."""
+    language = _lang(lang, project)
+    with _user_errors(language), _open(project, language) as opened:
+        with _progress(not json_out) as progress:
+            result = opened.ingest(source, progress)
+        _report_ingest(result, json_out, language)
+
+
+def _report_ingest(result: IngestResult, json_out: bool, lang: Lang) -> None:
+    if json_out:
+        _print_json(result.to_dict())
+    else:
+        table = _table(text("ingest.title", lang), lang, ["source", "kind", *COUNT_FIELDS])
+        for s in result.sources:
+            table.add_row(s.name, s.kind, *(f"{getattr(s, k):,}" for k in COUNT_FIELDS))
+        out.print(table)
+    if result.errors:
+        err.print(text("ingest.errors", lang, n=len(result.errors)))
+        for error in result.errors:
+            err.print(f"  - {error}", highlight=False, markup=False)
+        raise typer.Exit(1)
+
+
+def _table(title: str, lang: Lang, columns: list[str]) -> Table:
+    table = Table(title=title)
+    for column in columns:
+        numeric = column in (*COUNT_FIELDS, "batches", "line")
+        table.add_column(text(f"col.{column}", lang), justify="right" if numeric else "left")
+    return table
+
+
+@app.command()
+def status(
+    project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
+) -> None:
+    """Show running totals per source, the store and the last build."""
+    language = _lang(lang, project)
+    with _user_errors(language), _open(project, language) as opened:
+        frame = opened.status()
+        last_build = opened.last_build_time()
+        if json_out:
+            _print_json(
+                {
+                    "store": str(opened.store_path),
+                    "last_build": last_build,
+                    "sources": _records(frame),
+                }
+            )
+            return
+        table = _table(
+            text("status.title", language), language, ["source", "kind", "batches", *COUNT_FIELDS]
+        )
+        for row in frame.itertuples(index=False):
+            table.add_row(
+                str(row.name),
+                str(row.kind),
+                f"{row.batches:,}",
+                *(f"{getattr(row, k):,}" for k in COUNT_FIELDS),
+            )
+        out.print(table)
+        out.print(text("status.store", language, path=opened.store_path))
+        when = last_build.isoformat(timespec="seconds") if last_build else None
+        out.print(text("status.last_build", language, time=when or text("status.never", language)))
+
+
+@app.command()
+def quarantine(
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="Write the records to FILE (.csv, .xlsx, .jsonl, .parquet)."),
+    ] = None,
+    project: ProjectOpt = Path("."),
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """List the records that could not be loaded, with the reason and the fix."""
+    language = _lang(lang, project)
+    with _user_errors(language), _open(project, language) as opened:
+        frame = opened.quarantine(source)
+        if export is not None:
+            written = export_frame(frame, export)
+            if json_out:
+                _print_json({"exported": written, "file": str(export)})
+            else:
+                out.print(text("quarantine.exported", language, n=written, path=export))
+            return
+        if json_out:
+            _print_json({"count": len(frame), "records": _records(frame)})
+            return
+        if frame.empty:
+            out.print(text("quarantine.none", language))
+            return
+        table = _table("quarantine", language, ["source", "file", "line", "column", "reason"])
+        for row in frame.head(200).itertuples(index=False):
+            table.add_row(
+                *(_cell(v) for v in (row.source, row.file, row.line, row.column, row.reason))
+            )
+        out.print(table)
+        out.print(text("quarantine.count", language, n=len(frame)))
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts with missing values as None (JSON null, never NaN)."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in clean.to_dict(orient="records")]
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def export_frame(frame: pd.DataFrame, path: Path) -> int:
+    """Write a DataFrame to csv (UTF-8 with BOM, for Excel), xlsx, jsonl or parquet."""
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    elif suffix in (".jsonl", ".ndjson"):
+        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        raise ProjectError(
+            f"cannot export to {path}: unknown suffix {suffix!r}; "
+            "use .csv, .xlsx, .jsonl or .parquet"
+        )
+    return len(frame)
+
+
+@app.command()
+def build(project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None) -> None:
+    """Run every pipeline stage (ingest so far) and record the build."""
+    language = _lang(lang, project)
+    with _user_errors(language), _open(project, language) as opened:
+        with _progress(not json_out) as progress:
+            result = opened.build(progress)
+        seconds = (result.finished_at - result.started_at).total_seconds()
+        if json_out:
+            _print_json(
+                {
+                    "build_id": result.build_id,
+                    "stages": result.stages,
+                    "seconds": seconds,
+                    **result.ingest.to_dict(),
+                }
+            )
+            if result.ingest.errors:
+                raise typer.Exit(1)
+            return
+        _report_ingest(result.ingest, False, language)
+        out.print(
+            text(
+                "build.done",
+                language,
+                build_id=result.build_id,
+                stages=", ".join(result.stages),
+                seconds=seconds,
+            )
+        )
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Folder for the demo project.")] = Path("demo"),
+    customers: Annotated[int, typer.Option(help="Number of customers.", min=10)] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    project: ProjectOpt = Path("."),
+    json_out: JsonOpt = False,
+) -> None:
+    """Generate the demo data, build it, and summarise what was made and where."""
+    language = resolve_lang(lang)
+    with _user_errors(language):
+        started = time.perf_counter()
+        summary = _generate_demo(directory, customers, seed, language)
+        with Project.open(directory) as opened, _progress(not json_out) as progress:
+            result = opened.build(progress)
+        if json_out:
+            _print_json(
+                {
+                    "demo": summary,
+                    "build_id": result.build_id,
+                    "seconds": time.perf_counter() - started,
+                    **result.ingest.to_dict(),
+                }
+            )
+            return
+        out.print(text("demo.data", language, path=directory, **summary))
+        _report_ingest(result.ingest, False, language)
+        out.print(
+            text(
+                "build.done",
+                language,
+                build_id=result.build_id,
+                stages=", ".join(result.stages),
+                seconds=time.perf_counter() - started,
+            )
+        )
+        out.print(text("demo.next", language, path=directory))

@@ -1,0 +1,263 @@
+"""persona.yaml -> typed, validated configuration.
+
+The models refuse unknown keys, and `load_config` collects every problem before raising once,
+each with its YAML line and, for misspelt names, the closest valid one.
+
+Example:
+    >>> cfg = parse_config("project: shop")
+    >>> cfg.timezone
+    'Asia/Shanghai'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from persona.model.errors import ConfigError
+from persona.model.kinds import Kind, canonical_fields
+from persona.model.suggest import did_you_mean
+
+CONFIG_FILE = "persona.yaml"
+
+FileFormat = Literal["auto", "csv", "tsv", "parquet", "json", "jsonl", "xlsx"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """One configured input of one kind: a file, folder or glob, or a database table or query."""
+
+    name: str = Field(description="Unique source name, used in messages and `--source`.")
+    kind: Kind = Field(description="profiles | events | transactions | surveys | relations")
+    path: str | None = Field(
+        default=None,
+        description="A file, a folder or a glob (daily exports), relative to the project folder.",
+    )
+    url: str | None = Field(
+        default=None,
+        description="A database: sqlite:///file.db or postgresql://user:pw@host:port/db.",
+    )
+    table: str | None = Field(default=None, description="A table to read from `url`.")
+    query: str | None = Field(default=None, description="A SELECT to read from `url`.")
+    format: FileFormat = Field(default="auto", description="File format; auto uses the suffix.")
+    encoding: str = Field(
+        default="auto",
+        description="auto (UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030) or a codec name.",
+    )
+    delimiter: str | None = Field(default=None, description="CSV delimiter; sniffed if unset.")
+    header: bool | None = Field(default=None, description="Whether a CSV has a header row.")
+    sheet: str | int | None = Field(default=None, description="xlsx sheet name or index.")
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical field -> source column. Unmapped columns are kept as extras.",
+    )
+    question_bank: str | None = Field(
+        default=None,
+        description="Surveys only: a file with question_id, text, type, dimension columns.",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_identifier(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", value):
+            raise ValueError(
+                f"source name {value!r} must start with a letter and hold only letters, "
+                "digits, '_' or '-'"
+            )
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(
+                f"unknown encoding {value!r}; use auto, utf-8, utf-8-sig, gb18030 or utf-16"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_location(self) -> Source:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of `path` (files) or `url` (a database)")
+        if self.url is not None and (self.table is None) == (self.query is None):
+            raise ValueError("a database source needs exactly one of `table` or `query`")
+        if self.question_bank is not None and self.kind is not Kind.SURVEYS:
+            raise ValueError("`question_bank` belongs to a surveys source only")
+        known = [f.name for f in canonical_fields(self.kind)]
+        for canonical in self.columns:
+            if canonical not in known:
+                raise ValueError(
+                    f"{canonical!r} is not a canonical field of {self.kind.value}"
+                    f"{did_you_mean(canonical, known)}; canonical fields: {', '.join(known)}"
+                )
+        return self
+
+
+class ProjectConfig(_Strict):
+    """The whole persona.yaml."""
+
+    project: str = Field(description="Project name.")
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="IANA time zone for timestamps written without one.",
+    )
+    language: Literal["zh", "en"] = Field(
+        default="zh", description="Language of messages and reports: zh or en."
+    )
+    sources: list[Source] = Field(default_factory=list, description="The data sources.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai or UTC"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> ProjectConfig:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r}; names must be unique")
+            seen.add(source.name)
+        return self
+
+    def source(self, name: str) -> Source:
+        """Return the source called `name`, or raise ConfigError with the closest name."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        names = [s.name for s in self.sources]
+        raise ConfigError(
+            f"no source named {name!r}{did_you_mean(name, names)}; "
+            f"sources: {', '.join(names) or '(none)'}"
+        )
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """A SafeLoader that reads booleans as YAML 1.2 does (only true/false).
+
+    So a column named `no`, `yes`, `on` or `off` stays a string.
+    """
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON schema of persona.yaml, for editor completion."""
+    schema = ProjectConfig.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "persona.yaml"
+    return schema
+
+
+def load_config(project_dir: Path) -> ProjectConfig:
+    """Read and validate `project_dir/persona.yaml`.
+
+    Raises:
+        ConfigError: listing every problem, each with its YAML line.
+    """
+    path = project_dir / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(
+            f"{path} not found: this folder is not a Persona project; "
+            f"run `persona init {project_dir}` or pass --project DIR"
+        )
+    return parse_config(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_config(text: str, filename: str = CONFIG_FILE) -> ProjectConfig:
+    """Validate persona.yaml text; see `load_config`."""
+    try:
+        node = yaml.compose(text, Loader=_Yaml12Loader)
+        data = yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{filename}{where}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or node is None:
+        raise ConfigError(f"{filename}: expected a mapping with `project:` and `sources:`")
+    try:
+        return ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(error, node) for error in exc.errors()]
+        noun = "problem" if len(problems) == 1 else "problems"
+        listing = "\n".join(f"  - {p}" for p in problems)
+        raise ConfigError(f"{filename} has {len(problems)} {noun}:\n{listing}") from None
+
+
+def _describe(error: Any, root: yaml.Node) -> str:
+    loc: tuple[str | int, ...] = tuple(error["loc"])
+    line = _line_of(root, loc)
+    where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        valid = _valid_keys(loc[:-1])
+        message = f"unknown key {loc[-1]!r}{did_you_mean(str(loc[-1]), valid)}"
+    elif error["type"] == "enum" or error["type"] == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        choices = re.findall(r"'([^']*)'", expected)
+        message += did_you_mean(str(error.get("input")), choices)
+    elif error["type"] == "missing":
+        message = f"missing required key {loc[-1]!r}"
+    prefix = f"line {line}, " if line else ""
+    return f"{prefix}{where or '(top level)'}: {message}"
+
+
+def _valid_keys(parent: tuple[str | int, ...]) -> list[str]:
+    model: type[BaseModel] = ProjectConfig
+    if parent and parent[0] == "sources":
+        model = Source
+    return list(model.model_fields)
+
+
+def _line_of(node: yaml.Node, loc: tuple[str | int, ...]) -> int | None:
+    """Return the 1-based YAML line of the value (or key) at `loc`."""
+    line = node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    line, node = key.start_mark.line + 1, value
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def schema_json() -> str:
+    """Return the JSON schema as indented text."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False)

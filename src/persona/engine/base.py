@@ -1,0 +1,108 @@
+"""The engine seam: the small protocol that pipeline code is written against.
+
+Only `persona.engine.duckdb` (and later `persona.engine.spark`) implement it; nothing else in
+the project imports a database engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+import pyarrow as pa
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a column or table name for SQL (ANSI double quotes)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """Quote a string literal for SQL."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How to parse one delimited text file (decided by Persona's own sniffing).
+
+    Attributes:
+        delimiter: The field separator.
+        header: Whether the first record is a header.
+        columns: Column names, in file order (from the header, or column_1 ...).
+    """
+
+    delimiter: str
+    header: bool
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record the engine's parser could not split into fields.
+
+    Attributes:
+        line: The record's line (1-based, counting the header; a quoted field spanning several
+            physical lines counts as one).
+        error: The parser's error class, e.g. ``TOO MANY COLUMNS``.
+        message: The parser's message.
+        raw: The record's raw text.
+    """
+
+    line: int
+    error: str
+    message: str
+    raw: str
+
+
+class Engine(Protocol):
+    """What the pipeline needs from a database engine."""
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run a statement that returns nothing."""
+
+    def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and return its rows."""
+
+    def fetch_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a query and return a pandas DataFrame."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Run the block in one transaction: committed on success, rolled back on error."""
+
+    def table_exists(self, name: str) -> bool:
+        """Whether a table (or temp table) of that name exists."""
+
+    def table_columns(self, name: str) -> list[str]:
+        """The columns of a table, in order."""
+
+    def drop(self, name: str) -> None:
+        """Drop a table or view if it exists."""
+
+    def stage_csv(self, table: str, path: Path, dialect: CsvDialect) -> list[Rejected]:
+        """Load a UTF-8 delimited file as all-text columns into temp `table`, in file order.
+
+        Records the parser cannot split are returned, not loaded.
+        """
+
+    def stage_lines(self, table: str, path: Path) -> list[Rejected]:
+        """Load a UTF-8 text file into temp `table` (``_line BIGINT, line VARCHAR``)."""
+
+    def stage_json_array(self, table: str, path: Path) -> None:
+        """Load a JSON array file into temp `table` (``_line BIGINT, line VARCHAR``)."""
+
+    def stage_parquet(self, table: str, paths: Sequence[Path]) -> None:
+        """Load parquet files into temp `table` as text columns plus ``_line`` (row number)."""
+
+    def stage_arrow(self, table: str, batches: Iterator[pa.RecordBatch]) -> None:
+        """Load a stream of Arrow record batches into temp `table`."""
+
+    def parquet_columns(self, path: Path) -> list[str]:
+        """The columns of a parquet file."""
+
+    def close(self) -> None:
+        """Release the engine's resources."""

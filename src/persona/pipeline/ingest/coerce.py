@@ -1,0 +1,100 @@
+"""Type coercion of raw text into canonical field types, as engine SQL (DuckDB dialect).
+
+Each function takes the SQL of a text value and returns the SQL of the typed value, NULL when
+the text cannot be read as that type. A non-empty text whose typed value is NULL is a bad value
+and sends its row to quarantine with the reason from `REASONS`.
+"""
+
+from __future__ import annotations
+
+from persona.model.kinds import FieldType
+
+_DATE_FORMATS = (
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y年%m月%d日",
+    "%Y年%m月%d号",
+    "%Y%m%d",
+)
+_TIME_SUFFIXES = (
+    "",
+    " %H:%M:%S",
+    " %H:%M",
+    " %H:%M:%S.%f",
+    "T%H:%M:%S",
+    " %H时%M分%S秒",
+    " %H时%M分",
+)
+
+_TRUE = ("1", "true", "t", "yes", "y", "on", "是", "同意", "已同意", "允许", "√")
+_FALSE = ("0", "false", "f", "no", "n", "off", "否", "不同意", "拒绝", "不允许", "×")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _strptime_formats() -> str:
+    formats = tuple(d + t for d in _DATE_FORMATS for t in _TIME_SUFFIXES)
+    return "[" + _sql_list(formats) + "]"
+
+
+def coerce(value: str, field_type: FieldType) -> str:
+    """Return SQL that reads the text `value` as `field_type` (NULL if it cannot).
+
+    Example:
+        >>> coerce("x", FieldType.TEXT)
+        "nullif(x, '')"
+    """
+    text = f"nullif({value}, '')"
+    trimmed = f"nullif(trim({value}), '')"
+    match field_type:
+        case FieldType.TEXT:
+            return text
+        case FieldType.JSON:
+            return f"case when json_valid({text}) then {text} end"
+        case FieldType.NUMBER:
+            return (
+                f"try_cast(regexp_replace({trimmed}, '^[¥￥$€£]|[,，\\s]|元$', '', 'g') as double)"
+            )
+        case FieldType.INTEGER:
+            number = coerce(value, FieldType.NUMBER)
+            return f"case when {number} = round({number}) then {number}::bigint end"
+        case FieldType.BOOLEAN:
+            lowered = f"lower({trimmed})"
+            return (
+                f"case when {lowered} in ({_sql_list(_TRUE)}) then true "
+                f"when {lowered} in ({_sql_list(_FALSE)}) then false end"
+            )
+        case FieldType.DATE:
+            return (
+                f"coalesce(try_cast({trimmed} as date), "
+                f"try_strptime({trimmed}, {_strptime_formats()})::date, "
+                f"try_cast(try_cast({trimmed} as timestamptz) as date))"
+            )
+        case FieldType.TIMESTAMP:
+            epoch = f"try_cast({trimmed} as double)"
+            return (
+                f"case when regexp_full_match({trimmed}, '\\d{{13}}(\\.\\d*)?') "
+                f"then to_timestamp({epoch} / 1000) "
+                f"when regexp_full_match({trimmed}, '\\d{{9,10}}(\\.\\d*)?') "
+                f"then to_timestamp({epoch}) "
+                f"else coalesce(try_cast({trimmed} as timestamptz), "
+                f"try_strptime({trimmed}, {_strptime_formats()})::timestamptz) end"
+            )
+    raise AssertionError(field_type)
+
+
+REASONS = {
+    FieldType.NUMBER: (
+        "is not a number; write it like 1234.50 (¥ and thousands separators are fine)"
+    ),
+    FieldType.INTEGER: "is not a whole number",
+    FieldType.BOOLEAN: "is not a yes/no value; use 1/0, true/false, yes/no or 是/否",
+    FieldType.DATE: ("is not a date; use 2023-01-05, 2023/1/5, 2023年1月5日 or 20230105"),
+    FieldType.TIMESTAMP: (
+        "is not a timestamp; use ISO 8601 (2023-01-05 10:00:00, with or without a zone), "
+        "2023/1/5 10:00, 2023年1月5日, or epoch seconds/milliseconds"
+    ),
+    FieldType.JSON: "is not valid JSON",
+}

@@ -1,0 +1,192 @@
+"""`Project`: the front object over one project folder (persona.yaml, data, store, out).
+
+Example:
+    >>> import persona
+    >>> project = persona.Project.open("shop")          # doctest: +SKIP
+    >>> project.ingest().to_frame()                     # doctest: +SKIP
+    >>> project.status()                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+
+from persona.config import ProjectConfig, load_config
+from persona.engine.duckdb import DuckDBEngine
+from persona.model.errors import ProjectError
+from persona.pipeline.ingest import ProgressCallback, SourceReport, ingest
+from persona.store import STORE_DIR, migrate, store_path
+
+COUNT_FIELDS = ("received", "loaded", "quarantined", "skipped")
+
+
+@dataclass
+class IngestResult:
+    """What one `Project.ingest` run did: a report per source, and the errors met."""
+
+    sources: list[SourceReport]
+
+    @property
+    def errors(self) -> list[str]:
+        """Every error of every source, prefixed with the source name."""
+        return [f"{s.name}: {e}" for s in self.sources for e in s.errors]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape printed by `persona ingest --json`."""
+        return {
+            "sources": [
+                {
+                    "name": s.name,
+                    "kind": s.kind,
+                    **{k: getattr(s, k) for k in COUNT_FIELDS},
+                    "batches": s.batches,
+                    "unchanged_files": s.unchanged,
+                    "errors": s.errors,
+                }
+                for s in self.sources
+            ]
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per source with this run's counts."""
+        return pd.DataFrame([asdict(s) for s in self.sources])
+
+    def _repr_html_(self) -> str:
+        return str(self.to_frame().to_html(index=False))
+
+
+@dataclass
+class BuildResult:
+    """What one `Project.build` run did."""
+
+    build_id: int
+    stages: list[str]
+    ingest: IngestResult
+    started_at: datetime
+    finished_at: datetime
+    notes: list[str] = field(default_factory=list)
+
+
+class Project:
+    """One Persona project folder.
+
+    Use `Project.open(path)`; close it (or use it as a context manager) to release the store.
+    """
+
+    def __init__(self, root: Path, config: ProjectConfig, engine: DuckDBEngine) -> None:
+        self.root = root
+        self.config = config
+        self.engine = engine
+        self.messages: list[str] = []
+
+    @classmethod
+    def open(cls, path: str | Path = ".", *, memory_limit: str = "3GB") -> Project:
+        """Open a project folder: read persona.yaml and open (or create, or upgrade) its store.
+
+        Raises:
+            ConfigError: persona.yaml is missing or invalid.
+            StoreError: the store cannot be opened or was written by a newer Persona.
+        """
+        root = Path(path).resolve()
+        config = load_config(root)
+        store = store_path(root)
+        try:
+            store.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProjectError(f"cannot create {root / STORE_DIR}: {exc}") from None
+        engine = DuckDBEngine(store, timezone=config.timezone, memory_limit=memory_limit)
+        try:
+            report = migrate(engine)
+        except BaseException:
+            engine.close()
+            raise
+        project = cls(root, config, engine)
+        project.messages.extend(report.messages)
+        return project
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the store."""
+        self.engine.close()
+
+    @property
+    def store_path(self) -> Path:
+        """The store file."""
+        return store_path(self.root)
+
+    # -- stages ------------------------------------------------------------------------------
+
+    def ingest(
+        self, sources: Sequence[str] | None = None, progress: ProgressCallback | None = None
+    ) -> IngestResult:
+        """Ingest the named sources (default: all) and return this run's counts per source."""
+        return IngestResult(ingest(self.engine, self.config, self.root, sources, progress))
+
+    def build(self, progress: ProgressCallback | None = None) -> BuildResult:
+        """Run every pipeline stage that exists so far, in order, and record the build."""
+        started = datetime.now(UTC)
+        result = self.ingest(progress=progress)
+        stages = ["ingest"]
+        finished = datetime.now(UTC)
+        with self.engine.transaction():
+            build_id = int(
+                self.engine.fetch_all("select coalesce(max(build_id), 0) + 1 from builds")[0][0]
+            )
+            self.engine.execute(
+                "insert into builds values (?, ?, ?, ?)",
+                [build_id, started, finished, json.dumps(stages)],
+            )
+        return BuildResult(build_id, stages, result, started, finished)
+
+    # -- reading the store -------------------------------------------------------------------
+
+    def status(self) -> pd.DataFrame:
+        """Running totals per configured source: batches and received/loaded/quarantined/skipped."""
+        totals = self.engine.fetch_df(
+            "select source as name, count(*) as batches, "
+            + ", ".join(f"coalesce(sum({k}), 0)::bigint as {k}" for k in COUNT_FIELDS)
+            + ", max(finished_at) as last_ingest from batches group by source"
+        )
+        rows = []
+        for source in self.config.sources:
+            match = totals[totals["name"] == source.name]
+            row: dict[str, Any] = {"name": source.name, "kind": source.kind.value}
+            for key in ("batches", *COUNT_FIELDS):
+                row[key] = int(match[key].iloc[0]) if len(match) else 0
+            row["last_ingest"] = match["last_ingest"].iloc[0] if len(match) else None
+            rows.append(row)
+        return pd.DataFrame(rows, columns=["name", "kind", "batches", *COUNT_FIELDS, "last_ingest"])
+
+    def last_build_time(self) -> datetime | None:
+        """When the last build finished, or None."""
+        value = self.engine.fetch_all("select max(finished_at) from builds")[0][0]
+        return value if isinstance(value, datetime) else None
+
+    def quarantine(self, source: str | None = None) -> pd.DataFrame:
+        """The quarantined records (all, or one source's), oldest batch first."""
+        if source is not None:
+            self.config.source(source)
+        where = "where source = ?" if source else ""
+        return self.engine.fetch_df(
+            "select source, file, line, column_name as column, value, reason, record, batch_id "
+            f"from quarantine {where} order by batch_id, line",
+            [source] if source else None,
+        )

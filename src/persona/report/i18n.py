@@ -1,0 +1,90 @@
+"""User-facing text in Chinese (zh-CN) and English.
+
+Every message the CLI prints for people (not `--json` output, whose keys are English) goes
+through `text(key, lang)`. The language comes from `--lang`, then `PERSONA_LANG`, then the
+project's `language:`, then zh.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "error": {"zh": "错误", "en": "Error"},
+    "init.done": {
+        "zh": "已创建项目 {path}：编辑 persona.yaml 配置数据源，然后运行 persona ingest",
+        "en": "Created project {path}: edit persona.yaml to add your sources, "
+        "then run persona ingest",
+    },
+    "init.exists": {
+        "zh": "{path} 已存在，未覆盖；删除它或换一个目录",
+        "en": "{path} already exists and was not overwritten; remove it or pick another folder",
+    },
+    "ingest.title": {"zh": "导入结果（本次）", "en": "Ingest (this run)"},
+    "status.title": {"zh": "数据源累计", "en": "Sources (running totals)"},
+    "col.source": {"zh": "数据源", "en": "source"},
+    "col.kind": {"zh": "类型", "en": "kind"},
+    "col.batches": {"zh": "批次", "en": "batches"},
+    "col.received": {"zh": "接收", "en": "received"},
+    "col.loaded": {"zh": "已加载", "en": "loaded"},
+    "col.quarantined": {"zh": "隔离", "en": "quarantined"},
+    "col.skipped": {"zh": "重复跳过", "en": "skipped"},
+    "col.unchanged": {"zh": "未变文件", "en": "unchanged files"},
+    "col.file": {"zh": "文件", "en": "file"},
+    "col.line": {"zh": "行", "en": "line"},
+    "col.column": {"zh": "列", "en": "column"},
+    "col.value": {"zh": "值", "en": "value"},
+    "col.reason": {"zh": "原因", "en": "reason"},
+    "status.store": {"zh": "存储：{path}", "en": "Store: {path}"},
+    "status.last_build": {"zh": "最近一次构建：{time}", "en": "Last build: {time}"},
+    "status.never": {"zh": "尚未构建", "en": "never"},
+    "quarantine.none": {"zh": "没有被隔离的记录。", "en": "No quarantined records."},
+    "quarantine.count": {
+        "zh": "共 {n} 条被隔离的记录；用 persona quarantine --export FILE 导出修正后重新导入。",
+        "en": "{n} quarantined records; export them with persona quarantine --export FILE, "
+        "fix them and ingest again.",
+    },
+    "quarantine.exported": {
+        "zh": "已导出 {n} 条隔离记录到 {path}",
+        "en": "Exported {n} quarantined records to {path}",
+    },
+    "ingest.errors": {
+        "zh": "有 {n} 个问题导致部分文件未导入：",
+        "en": "{n} problems kept some files from loading:",
+    },
+    "demo.data": {
+        "zh": "已生成演示数据：{customers} 位客户，{events} 条行为事件，{orders} 笔订单 -> {path}",
+        "en": "Generated demo data: {customers} customers, {events} events, "
+        "{orders} orders -> {path}",
+    },
+    "build.done": {
+        "zh": "构建 #{build_id} 完成（阶段：{stages}），用时 {seconds:.1f} 秒",
+        "en": "Build #{build_id} finished (stages: {stages}) in {seconds:.1f} s",
+    },
+    "demo.next": {
+        "zh": "下一步：persona status --project {path}；persona quarantine --project {path}",
+        "en": "Next: persona status --project {path}; persona quarantine --project {path}",
+    },
+    "store.upgraded": {"zh": "存储已升级：{detail}", "en": "Store upgraded: {detail}"},
+}
+
+
+def resolve_lang(explicit: str | None = None, project_lang: str | None = None) -> Lang:
+    """Pick the output language: explicit, then PERSONA_LANG, then the project's, then zh."""
+    for candidate in (explicit, os.environ.get("PERSONA_LANG"), project_lang):
+        if candidate in ("zh", "en"):
+            return candidate  # type: ignore[return-value]
+    return "zh"
+
+
+def text(key: str, lang: Lang, **values: object) -> str:
+    """Return the message `key` in `lang`, formatted with `values`.
+
+    Example:
+        >>> text("status.store", "en", path="/p/.persona/store.duckdb")
+        'Store: /p/.persona/store.duckdb'
+    """
+    return MESSAGES[key][lang].format(**values)
