@@ -21,7 +21,11 @@ DATA = "id,born\nC1,1990-01-01\nC2,不详\n"
 def persona(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "persona", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
     )
 
 
@@ -44,9 +48,16 @@ def test_ingest_status_quarantine_json(make_project: MakeProject, tmp_path: Path
     result = persona("ingest", "--project", str(root), "--json")
     assert result.returncode == 0, result.stderr
     (source,) = json.loads(result.stdout)["sources"]
-    assert {k: source[k] for k in ("name", "kind", "received", "loaded", "quarantined", "skipped")} \
-        == {"name": "crm", "kind": "profiles", "received": 2, "loaded": 1, "quarantined": 1,
-            "skipped": 0}
+    assert {
+        k: source[k] for k in ("name", "kind", "received", "loaded", "quarantined", "skipped")
+    } == {
+        "name": "crm",
+        "kind": "profiles",
+        "received": 2,
+        "loaded": 1,
+        "quarantined": 1,
+        "skipped": 0,
+    }
 
     status = json.loads(persona("status", "-p", str(root), "--json").stdout)
     assert status["store"] == str(root / ".persona/store.duckdb")
@@ -60,7 +71,9 @@ def test_ingest_status_quarantine_json(make_project: MakeProject, tmp_path: Path
     export = tmp_path / "fix.csv"
     exported = persona("quarantine", "-p", str(root), "--export", str(export))
     assert exported.returncode == 0
-    assert export.read_bytes().startswith(b"\xef\xbb\xbf") and "不详" in export.read_text("utf-8-sig")
+    assert export.read_bytes().startswith(b"\xef\xbb\xbf") and "不详" in export.read_text(
+        "utf-8-sig"
+    )
 
     built = json.loads(persona("build", "-p", str(root), "--json").stdout)
     assert built["build_id"] == 1 and built["stages"] == ["ingest"]

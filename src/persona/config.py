@@ -56,6 +56,10 @@ class Source(_Strict):
     delimiter: str | None = Field(default=None, description="CSV delimiter; sniffed if unset.")
     header: bool | None = Field(default=None, description="Whether a CSV has a header row.")
     sheet: str | int | None = Field(default=None, description="xlsx sheet name or index.")
+    day_first: bool | None = Field(
+        default=None,
+        description="Read 1/12/2010 as 1 December (true) or January 12 (false); sniffed if unset.",
+    )
     columns: dict[str, str] = Field(
         default_factory=dict,
         description="Canonical field -> source column. Unmapped columns are kept as extras.",

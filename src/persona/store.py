@@ -33,7 +33,9 @@ def _raw_table_ddl(kind: Kind) -> str:
     return (
         f"create table {raw_table(kind)} (\n"
         "  _batch_id BIGINT not null,\n  _source VARCHAR not null,\n  _line BIGINT,\n"
-        f"  _row_hash UBIGINT not null,\n  {fields},\n  extra VARCHAR\n)"
+        f"  {fields},\n  extra VARCHAR,\n"
+        # Working columns of a load: set on bad and skipped rows, which leave before commit.
+        "  _problem VARCHAR,\n  _skip BOOLEAN\n)"
     )
 
 

@@ -236,3 +236,46 @@ def test_columns_named_like_canonical_fields_map_themselves(make_project: MakePr
     assert raw_rows(root, "raw_relations", "src_phone, dst_phone, weight, extra") == [
         ("1", "2", 0.5, '{"since_date":"2023-01-01"}')
     ]
+
+
+RETAIL = """
+- name: invoices
+  kind: transactions
+  path: data/retail.csv
+  columns:
+    customer_key: CustomerID
+    order_id: InvoiceNo
+    item: StockCode
+    quantity: Quantity
+    timestamp: InvoiceDate
+    unit_price: UnitPrice
+"""
+
+
+def test_retail_invoice_export_in_latin1_with_us_dates(make_project: MakeProject) -> None:
+    """The shape of the public Online Retail file: Latin-1, M/D/YYYY H:MM, missing customers."""
+    rows = [
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country",
+        "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,12/1/2010 8:26,2.55,17850,"
+        "United Kingdom",
+        "536366,22633,CAFÉ CRÈME MUG,6,12/1/2010 8:28,1.85,17850,France",
+        "C536379,D,Discount,-1,12/1/2010 9:41,27.5,14527,United Kingdom",
+        "536414,22139,,56,12/1/2010 11:52,0,,United Kingdom",
+    ]
+    root = make_project(RETAIL, {"data/retail.csv": ("\n".join(rows) + "\n").encode("latin-1")})
+    assert ingest_one(root) == {"received": 4, "loaded": 3, "quarantined": 1, "skipped": 0}
+    loaded = raw_rows(root, "raw_transactions", "order_id, timestamp, quantity, extra")
+    assert loaded[0][1].astimezone(dt.UTC) == dt.datetime(2010, 12, 1, 0, 26, tzinfo=dt.UTC)
+    assert json.loads(loaded[1][3])["description"] == "CAFÉ CRÈME MUG"
+    assert loaded[2][:1] == ("C536379",) and loaded[2][2] == -1.0
+
+
+def test_day_first_dates_are_sniffed(make_project: MakeProject) -> None:
+    content = (
+        "CustomerID,InvoiceNo,InvoiceDate,StockCode,Quantity,UnitPrice\n"
+        "1,a,1/12/2010 8:26,x,1,1\n2,b,25/12/2010 9:00,x,1,1\n"
+    )
+    root = make_project(RETAIL, {"data/retail.csv": content})
+    ingest_one(root)
+    first, second = raw_rows(root, "raw_transactions", "timestamp")
+    assert first[0].date() == dt.date(2010, 12, 1) and second[0].date() == dt.date(2010, 12, 25)

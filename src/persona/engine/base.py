@@ -59,6 +59,24 @@ class Rejected:
     raw: str
 
 
+@dataclass(frozen=True)
+class CsvScan:
+    """A delimited file, ready to be read once inside a statement.
+
+    Attributes:
+        relation: SQL of a subquery yielding ``_line`` (NULL until `number_loaded_lines`) and
+            every column as text, in file order.
+        sample: SQL of a subquery over the same file's first rows, for sniffing values.
+        rejects: Name of the table where the parser stores rejected records while reading.
+        first_line: The line of the first data record (2 with a header).
+    """
+
+    relation: str
+    sample: str
+    rejects: str
+    first_line: int
+
+
 class Engine(Protocol):
     """What the pipeline needs from a database engine."""
 
@@ -83,10 +101,22 @@ class Engine(Protocol):
     def drop(self, name: str) -> None:
         """Drop a table or view if it exists."""
 
-    def stage_csv(self, table: str, path: Path, dialect: CsvDialect) -> list[Rejected]:
-        """Load a UTF-8 delimited file as all-text columns into temp `table`, in file order.
+    def scan_csv(self, path: Path, dialect: CsvDialect) -> CsvScan:
+        """Prepare a single parallel read of a UTF-8 delimited file (see `CsvScan`)."""
 
-        Records the parser cannot split are returned, not loaded.
+    def csv_rejects(self, scan: CsvScan) -> list[Rejected]:
+        """After the scan's relation was read: the records its parser rejected (and forget them)."""
+
+    def number_loaded_lines(self, table: str, batch_id: int, first_line: int) -> None:
+        """Set ``_line`` of a batch inserted in this transaction from its insertion order."""
+
+    def renumber_lines(
+        self, table: str, where: str, params: Sequence[Any], rejected: list[int], first_line: int
+    ) -> None:
+        """Shift ``_line`` of the rows of `table` matching `where` past the rejected records.
+
+        The k-th loaded record (0-based) is on line k + first_line + the number of rejected
+        records before it.
         """
 
     def stage_lines(self, table: str, path: Path) -> list[Rejected]:

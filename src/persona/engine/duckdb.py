@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from persona.engine.base import CsvDialect, Rejected, quote_identifier, quote_literal
+from persona.engine.base import CsvDialect, CsvScan, Rejected, quote_identifier, quote_literal
 from persona.model.errors import EngineError, StoreError
 
 MAX_LINE_BYTES = 32 * 1024 * 1024
@@ -123,15 +123,75 @@ class DuckDBEngine:
 
     # -- staging: reading files into temp tables --------------------------------------------
 
-    def stage_csv(self, table: str, path: Path, dialect: CsvDialect) -> list[Rejected]:
-        """Load a UTF-8 delimited file as text columns into temp `table`, with ``_line``."""
+    def scan_csv(self, path: Path, dialect: CsvDialect) -> CsvScan:
+        """Prepare a single parallel read of a UTF-8 delimited file (see `CsvScan`)."""
         columns = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in dialect.columns) + "}"
         options = (
             f"columns={columns}, header={str(dialect.header).lower()}, "
-            f"delim={quote_literal(dialect.delimiter)}, quote='\"', escape='\"'"
+            f"delim={quote_literal(dialect.delimiter)}, quote='\"', escape='\"', "
+            f"auto_detect=false, strict_mode=true, max_line_size={MAX_LINE_BYTES}, "
+            f"buffer_size={2 * MAX_LINE_BYTES}"
         )
+        self._staged += 1
+        rejects, scan = f"_rejects_{self._staged}", f"_rejects_scan_{self._staged}"
         first_line = 2 if dialect.header else 1
-        return self._stage_text(table, path, options, first_line)
+        source = quote_literal(str(path))
+        return CsvScan(
+            # No row_number() here: it would read the file on one thread. Lines are numbered
+            # after the load from the rows' insertion order (`number_loaded_lines`).
+            relation=(
+                f"(select null::bigint as _line, * from read_csv("
+                f"{source}, {options}, store_rejects=true, rejects_table={quote_literal(rejects)}, "
+                f"rejects_scan={quote_literal(scan)}))"
+            ),
+            sample=(
+                f"(select * from read_csv({source}, {options}, ignore_errors=true) limit 100000)"
+            ),
+            rejects=rejects,
+            first_line=first_line,
+        )
+
+    def csv_rejects(self, scan: CsvScan) -> list[Rejected]:
+        """After the scan's relation was read: the records its parser rejected (and forget them)."""
+        if not self.table_exists(scan.rejects):
+            return []
+        rows = self.fetch_all(
+            f"select line, any_value(error_type::varchar), any_value(error_message), "
+            f"any_value(csv_line) from {scan.rejects} group by line order by line"
+        )
+        self.drop(scan.rejects)
+        self.drop(scan.rejects.replace("_rejects_", "_rejects_scan_"))
+        return [Rejected(int(r[0]), str(r[1]), str(r[2]), str(r[3] or "")) for r in rows]
+
+    def number_loaded_lines(self, table: str, batch_id: int, first_line: int) -> None:
+        """Set ``_line`` of a batch just inserted in this transaction from its insertion order.
+
+        DuckDB keeps the reader's file order when inserting (preserve_insertion_order), and the
+        rows a transaction appends get increasing row ids, so the k-th row is on line
+        k + first_line before rejected records are accounted for (`renumber_lines`).
+        """
+        self.execute(
+            f"update {table} set _line = rowid - (select min(rowid) from {table} "
+            f"where _batch_id = ?) + {first_line} where _batch_id = ?",
+            [batch_id, batch_id],
+        )
+
+    def renumber_lines(
+        self, table: str, where: str, params: Sequence[Any], rejected: list[int], first_line: int
+    ) -> None:
+        """Shift ``_line`` of the rows of `table` matching `where` past the rejected records."""
+        if not rejected:
+            return
+        shift_at: dict[int, int] = {}
+        for i, line in enumerate(sorted(rejected)):
+            shift_at[line - i - first_line] = i + 1
+        values = ", ".join(f"({rank}, {shift})" for rank, shift in shift_at.items())
+        self.execute(
+            f"update {table} set _line = _line + (select max(shift) from (values {values}) "
+            f"s(at_rank, shift) where s.at_rank <= {table}._line - {first_line}) "
+            f"where {where} and _line - {first_line} >= {min(shift_at)}",
+            params,
+        )
 
     def stage_lines(self, table: str, path: Path) -> list[Rejected]:
         """Load a UTF-8 text file line by line into temp `table` (``_line``, ``line``)."""

@@ -16,11 +16,9 @@ from persona.engine.base import Engine, quote_identifier, quote_literal
 from persona.model.errors import MappingError
 from persona.model.kinds import CanonicalField, FieldType, Kind, canonical_fields, raw_table
 from persona.model.suggest import did_you_mean
-from persona.pipeline.ingest.coerce import REASONS, coerce
+from persona.pipeline.ingest.coerce import REASONS, SLASHED_DATE, coerce
 from persona.pipeline.ingest.files import snake_case
-from persona.pipeline.ingest.stage import STAGE, Staged
-
-TYPED = "_typed"
+from persona.pipeline.ingest.stage import Staged, reject_row
 
 
 @dataclass(frozen=True)
@@ -103,61 +101,46 @@ def _identifier_groups(kind: Kind) -> list[tuple[str, tuple[str, ...]]]:
 def load_staged(
     engine: Engine, source: Source, staged: Staged, mapping: dict[str, str], stamp: FileStamp
 ) -> BatchCounts:
-    """Validate the staged batch and load it atomically; return its counts."""
+    """Validate the staged batch and load it atomically; return its counts.
+
+    One statement reads the staged relation once and writes every record into `raw_<kind>`,
+    marking the bad ones (``_problem``) and the copies of already-loaded ones (``_skip``); then,
+    in the same transaction, marked rows move to quarantine or are dropped and counted. Only
+    the few marked rows are touched twice.
+    """
     fields = [f for f in canonical_fields(source.kind) if f.name in mapping]
     extras = [c for c in staged.columns if c not in mapping.values()]
-    _build_typed(engine, source, staged, mapping, fields, extras)
+    day_first = _day_first_columns(engine, source, staged, mapping, fields)
     table = raw_table(source.kind)
     has_history = bool(
         engine.fetch_all(f"select 1 from {table} where _source = ? limit 1", [source.name])
     )
-    word = staged.line_word
+    names = ", ".join(f.name for f in fields)
     with engine.transaction():
         batch_id = int(engine.fetch_all("select coalesce(max(batch_id), 0) + 1 from batches")[0][0])
         started = datetime.now(UTC)
-        for line, column, value, reason, record in staged.rejected:
-            engine.execute(
-                "insert into quarantine values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [batch_id, source.name, stamp.file, line, column, value, reason, record],
-            )
-        record = (
-            f"s.{quote_identifier(staged.record_column)}"
-            if staged.record_column
-            else "json_object("
-            + ", ".join(f"{quote_literal(c)}, s.{quote_identifier(c)}" for c in staged.columns)
-            + ")"
-        )
+        skip = _skip_sql(table, source.name, batch_id, mapping) if has_history else "false"
+        problem = _problem_sql(source.kind, mapping, fields, _record_sql(staged, mapping, extras))
+        typed = _typed_sql(staged, mapping, fields, extras, day_first)
         engine.execute(
-            f"insert into quarantine select ?, ?, ?, t._line, t._problem.column, "
-            f"t._problem.value, '{word} ' || t._line || ': ' || t._problem.reason, {record} "
-            f"from {TYPED} t join {STAGE} s on s._line = t._line "
-            "where t._problem is not null order by t._line",
-            [batch_id, source.name, stamp.file],
+            f"insert into {table} (_batch_id, _source, _line, {names}, extra, _problem, _skip) "
+            f"select {batch_id}, {quote_literal(source.name)}, _line, {names}, extra, _problem, "
+            f"_problem is null and {skip} from ("
+            f"select _line, {names}, extra, {problem} as _problem from ({typed}) t) t",
         )
-        names = ", ".join(f.name for f in fields)
-        duplicate_of_loaded = ""
-        if has_history:
-            same = " and ".join(f"r.{f} is not distinct from t.{f}" for f in [*mapping, "extra"])
-            duplicate_of_loaded = (
-                f" and not exists (select 1 from {table} r where r._source = "
-                f"{quote_literal(source.name)} and r._row_hash = t._row_hash and {same})"
+        rejected = list(staged.rejected)
+        if staged.scan is not None:
+            engine.number_loaded_lines(table, batch_id, staged.scan.first_line)
+            found = engine.csv_rejects(staged.scan)
+            engine.renumber_lines(
+                table,
+                "_batch_id = ?",
+                [batch_id],
+                [r.line for r in found],
+                staged.scan.first_line,
             )
-        engine.execute(
-            f"insert into {table} (_batch_id, _source, _line, _row_hash, {names}, extra) "
-            f"select ?, ?, _line, _row_hash, {names}, extra from {TYPED} t "
-            f"where _problem is null{duplicate_of_loaded} order by _line",
-            [batch_id, source.name],
-        )
-        typed_rows, problems = engine.fetch_all(f"select count(*), count(_problem) from {TYPED}")[0]
-        loaded = int(
-            engine.fetch_all(f"select count(*) from {table} where _batch_id = ?", [batch_id])[0][0]
-        )
-        counts = BatchCounts(
-            received=int(typed_rows) + len(staged.rejected),
-            loaded=loaded,
-            quarantined=int(problems) + len(staged.rejected),
-            skipped=int(typed_rows) - int(problems) - loaded,
-        )
+            rejected += [reject_row(r, staged.line_word) for r in found]
+        counts = _move_marked_rows(engine, table, batch_id, source, stamp, staged, rejected)
         engine.execute(
             "insert into batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?)",
             [
@@ -176,29 +159,140 @@ def load_staged(
                 counts.skipped,
             ],
         )
-    engine.drop(TYPED)
     return counts
 
 
-def _build_typed(
+def _move_marked_rows(
+    engine: Engine,
+    table: str,
+    batch_id: int,
+    source: Source,
+    stamp: FileStamp,
+    staged: Staged,
+    rejected: list[tuple[int, str | None, str | None, str, str]],
+) -> BatchCounts:
+    """Quarantine the batch's bad rows and the rejected records, drop its skipped rows, count."""
+    for line, column, value, reason, record in rejected:
+        engine.execute(
+            "insert into quarantine values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch_id, source.name, stamp.file, line, column, value, reason, record],
+        )
+    word = quote_literal(staged.line_word + " ")
+    engine.execute(
+        f"insert into quarantine select _batch_id, _source, ?, _line, "
+        f"_problem ->> '$.column', _problem ->> '$.value', "
+        f"{word} || _line || ': ' || (_problem ->> '$.reason'), _problem ->> '$.record' "
+        f"from {table} where _batch_id = ? and _problem is not null order by _line",
+        [stamp.file, batch_id],
+    )
+    total, problems, skipped = engine.fetch_all(
+        f"select count(*), count(_problem), count(*) filter (where _skip) from {table} "
+        "where _batch_id = ?",
+        [batch_id],
+    )[0]
+    if problems or skipped:
+        engine.execute(
+            f"delete from {table} where _batch_id = ? and (_problem is not null or _skip)",
+            [batch_id],
+        )
+    return BatchCounts(
+        received=int(total) + len(rejected),
+        loaded=int(total) - int(problems) - int(skipped),
+        quarantined=int(problems) + len(rejected),
+        skipped=int(skipped),
+    )
+
+
+def _skip_sql(table: str, source: str, batch_id: int, mapping: dict[str, str]) -> str:
+    """SQL: the row equals (every field and extra) a row an earlier batch of the source loaded.
+
+    The engine hash-joins on all the compared fields, so no stored row hash is needed.
+    """
+    same = " and ".join(f"r.{f} is not distinct from t.{f}" for f in [*mapping, "extra"])
+    return (
+        f"exists (select 1 from {table} r where r._source = {quote_literal(source)} "
+        f"and r._batch_id < {batch_id} and {same})"
+    )
+
+
+def _typed_sql(
+    staged: Staged,
+    mapping: dict[str, str],
+    fields: list[CanonicalField],
+    extras: list[str],
+    day_first: set[str],
+) -> str:
+    """SQL: per record, ``_line``, each field's text (``_raw_<field>``) and typed value, extras.
+
+    Each value is coerced once here; the problem checks reuse the typed value.
+    """
+    columns = ", ".join(
+        f"{_col(mapping[f.name])} as {_raw(f.name)}, "
+        f"{_typed_value(staged, mapping[f.name], f, f.name in day_first)} as {f.name}"
+        for f in fields
+    )
+    passed = ", ".join(
+        f"{_col(c)} as {_extra_raw(i)}" for i, c in enumerate(extras) if c != staged.record_column
+    )
+    record = f", {_col(staged.record_column)} as _record" if staged.record_column else ""
+    return (
+        f"select s._line, {columns}, {_extra_json(extras)} as extra"
+        f"{', ' + passed if passed else ''}{record} from {staged.relation} s"
+    )
+
+
+def _typed_value(staged: Staged, column: str, field: CanonicalField, day_first: bool) -> str:
+    if field.type is FieldType.TEXT and staged.empty_is_null:
+        return _col(column)  # the reader already reads an empty value as NULL
+    return coerce(_col(column), field.type, day_first=day_first)
+
+
+def _record_sql(staged: Staged, mapping: dict[str, str], extras: list[str]) -> str:
+    """SQL of a record's raw text as JSON (column name -> text), built only for bad records."""
+    if staged.record_column:
+        return "_record"
+    raw = {column: _raw(field) for field, column in mapping.items()}
+    raw.update({c: _extra_raw(i) for i, c in enumerate(extras)})
+    pairs = ", ".join(f"{quote_literal(c)}, {raw[c]}" for c in staged.columns if c in raw)
+    return f"json_object({pairs})"
+
+
+def _extra_raw(index: int) -> str:
+    return f"_extra_raw_{index}"
+
+
+def _raw(name: str) -> str:
+    return quote_identifier(f"_raw_{name}")
+
+
+def _col(column: str) -> str:
+    return "s." + quote_identifier(column)
+
+
+def _day_first_columns(
     engine: Engine,
     source: Source,
     staged: Staged,
     mapping: dict[str, str],
     fields: list[CanonicalField],
-    extras: list[str],
-) -> None:
-    typed = ", ".join(
-        f"{coerce('s.' + quote_identifier(mapping[f.name]), f.type)} as {f.name}" for f in fields
+) -> set[str]:
+    """The date fields whose slashed dates (1/12/2010) put the day first.
+
+    `day_first:` in the source decides; otherwise a value whose first number is over 12 in the
+    first 100,000 rows means day first, and anything else is read month first (the US way).
+    """
+    dated = [f.name for f in fields if f.type in (FieldType.DATE, FieldType.TIMESTAMP)]
+    if source.day_first is not None or not dated:
+        return set(dated) if source.day_first else set()
+    checks = ", ".join(
+        f"coalesce(bool_or(try_cast(regexp_extract({_col(mapping[name])}, "
+        f"{quote_literal(SLASHED_DATE)}, 1) as int) > 12), false)"
+        for name in dated
     )
-    extra = _extra_json(extras)
-    hashed = ", ".join([*(f.name for f in fields), "extra"])
-    engine.drop(TYPED)
-    engine.execute(
-        f"create temp table {TYPED} as select *, hash({hashed}) as _row_hash from ("
-        f"select s._line, {typed}, {extra} as extra, {_problem_case(source.kind, mapping, fields)} "
-        f"as _problem from {STAGE} s)"
-    )
+    row = engine.fetch_all(
+        f"select {checks} from (select * from {staged.sample} s limit 100000) s"
+    )[0]
+    return {name for name, first in zip(dated, row, strict=True) if first}
 
 
 def _extra_json(extras: list[str]) -> str:
@@ -216,21 +310,49 @@ def _extra_json(extras: list[str]) -> str:
     return f"json_object({pairs})::varchar" if pairs else "null::varchar"
 
 
-def _problem_case(kind: Kind, mapping: dict[str, str], fields: list[CanonicalField]) -> str:
-    """SQL of a struct (column, value, reason) naming a row's first problem, or NULL."""
+def _problem_sql(
+    kind: Kind, mapping: dict[str, str], fields: list[CanonicalField], record: str
+) -> str:
+    """SQL of a JSON object (column, value, reason, record) naming a record's first problem.
+
+    NULL for a good record. It reads `_typed_sql`: ``_raw_<field>`` (the text) and ``<field>``
+    (the typed value); the record's text is only built for a bad record.
+    """
     whens: list[str] = []
+    by_name = {f.name: f for f in fields}
 
     def problem(column: str | None, value: str, reason: str) -> str:
         col = quote_literal(column) if column else "null"
-        return f"{{'column': {col}::varchar, 'value': {value}::varchar, 'reason': {reason}}}"
+        return (
+            f"json_object('column', {col}, 'value', {value}, 'reason', {reason}, "
+            f"'record', {record})::varchar"
+        )
+
+    def empty(name: str) -> str:
+        # Text is kept verbatim, so only NULL or '' is empty; other types ignore blanks.
+        if by_name[name].type is FieldType.TEXT:
+            return f"nullif({_raw(name)}, '') is null"
+        return f"nullif(trim({_raw(name)}), '') is null"
+
+    # The common case first: every check passes on cheap NULL tests of the typed values.
+    good = [f"{f.name} is not null" for f in fields if f.required]
+    good += [
+        f"({f.name} is not null or {_raw(f.name)} is null)"
+        for f in fields
+        if not f.required and f.type is not FieldType.TEXT
+    ]
+    for _, ids in _identifier_groups(kind):
+        mapped = [i for i in ids if i in mapping]
+        if mapped:
+            good.append("(" + " or ".join(f"{i} is not null" for i in mapped) + ")")
+    if good:
+        whens.append(f"when {' and '.join(good)} then null")
 
     for field in fields:
-        column = mapping[field.name]
-        raw = "s." + quote_identifier(column)
-        empty = f"nullif(trim({raw}), '') is null"
+        column, raw = mapping[field.name], _raw(field.name)
         if field.required:
             whens.append(
-                f"when {empty} then "
+                f"when {empty(field.name)} then "
                 + problem(
                     column,
                     raw,
@@ -242,7 +364,7 @@ def _problem_case(kind: Kind, mapping: dict[str, str], fields: list[CanonicalFie
             )
         if field.type is not FieldType.TEXT:
             whens.append(
-                f"when not ({empty}) and {coerce(raw, field.type)} is null then "
+                f"when {field.name} is null and not ({empty(field.name)}) then "
                 + problem(
                     column,
                     raw,
@@ -254,19 +376,17 @@ def _problem_case(kind: Kind, mapping: dict[str, str], fields: list[CanonicalFie
                 )
             )
     for side, ids in _identifier_groups(kind):
-        mapped = [mapping[i] for i in ids if i in mapping]
+        mapped = [i for i in ids if i in mapping]
         if mapped:
-            present = " and ".join(
-                f"nullif(trim(s.{quote_identifier(c)}), '') is null" for c in mapped
-            )
             whens.append(
-                f"when {present} then "
+                f"when {' and '.join(empty(i) for i in mapped)} then "
                 + problem(
                     None,
                     "null",
                     quote_literal(
-                        f"has no identifier{side}: columns {', '.join(mapped)} are all empty; "
-                        "every record needs one to say who it is about"
+                        f"has no identifier{side}: columns "
+                        f"{', '.join(mapping[i] for i in mapped)} are all empty; every record "
+                        "needs one to say who it is about"
                     ),
                 )
             )

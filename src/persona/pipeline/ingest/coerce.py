@@ -34,13 +34,23 @@ def _sql_list(values: tuple[str, ...]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _strptime_formats() -> str:
-    formats = tuple(d + t for d in _DATE_FORMATS for t in _TIME_SUFFIXES)
+def _strptime_formats(day_first: bool) -> str:
+    slashed = "%d/%m/%Y" if day_first else "%m/%d/%Y"
+    formats = tuple(d + t for d in (*_DATE_FORMATS, slashed) for t in _TIME_SUFFIXES)
     return "[" + _sql_list(formats) + "]"
 
 
-def coerce(value: str, field_type: FieldType) -> str:
+SLASHED_DATE = r"^\s*(\d{1,2})/(\d{1,2})/\d{4}"
+"""A date written day and month first with slashes: 12/1/2010 (US) or 1/12/2010 (Europe)."""
+
+
+def coerce(value: str, field_type: FieldType, *, day_first: bool = False) -> str:
     """Return SQL that reads the text `value` as `field_type` (NULL if it cannot).
+
+    Args:
+        value: SQL of a text value.
+        field_type: The type to read it as.
+        day_first: Read dates like 1/12/2010 as 1 December (else as January 12, the US way).
 
     Example:
         >>> coerce("x", FieldType.TEXT)
@@ -69,18 +79,19 @@ def coerce(value: str, field_type: FieldType) -> str:
         case FieldType.DATE:
             return (
                 f"coalesce(try_cast({trimmed} as date), "
-                f"try_strptime({trimmed}, {_strptime_formats()})::date, "
+                f"try_strptime({trimmed}, {_strptime_formats(day_first)})::date, "
                 f"try_cast(try_cast({trimmed} as timestamptz) as date))"
             )
         case FieldType.TIMESTAMP:
             epoch = f"try_cast({trimmed} as double)"
+            # The plain cast first: it reads the common ISO forms and costs least.
             return (
+                f"coalesce(try_cast({trimmed} as timestamptz), "
                 f"case when regexp_full_match({trimmed}, '\\d{{13}}(\\.\\d*)?') "
                 f"then to_timestamp({epoch} / 1000) "
                 f"when regexp_full_match({trimmed}, '\\d{{9,10}}(\\.\\d*)?') "
-                f"then to_timestamp({epoch}) "
-                f"else coalesce(try_cast({trimmed} as timestamptz), "
-                f"try_strptime({trimmed}, {_strptime_formats()})::timestamptz) end"
+                f"then to_timestamp({epoch}) end, "
+                f"try_strptime({trimmed}, {_strptime_formats(day_first)})::timestamptz)"
             )
     raise AssertionError(field_type)
 

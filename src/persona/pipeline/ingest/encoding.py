@@ -16,7 +16,14 @@ from persona.model.errors import SourceError
 SAMPLE_BYTES = 1 << 20
 BLOCK_BYTES = 16 << 20
 
-_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "utf8": "utf-8"}
+_ALIASES = {
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "cp936": "gb18030",
+    "utf8": "utf-8",
+    "latin_1": "cp1252",
+    "iso8859-1": "cp1252",
+}
 
 
 @dataclass(frozen=True)
@@ -36,8 +43,9 @@ def normalise_encoding(name: str) -> str:
 def detect_encoding(path: Path, configured: str = "auto") -> Detected:
     """Decide the encoding of a text file.
 
-    A byte-order mark wins; then UTF-8 if the sample decodes; then GB18030 if the sample decodes
-    as Chinese text; then charset-normalizer's best guess.
+    A byte-order mark wins; then UTF-16 by its zero bytes; then UTF-8 if the sample (or most of
+    its non-ASCII lines) decodes; then GB18030 if the sample decodes as common Chinese text;
+    then charset-normalizer's best guess among Chinese, Western and other Asian code pages.
 
     Raises:
         SourceError: when a configured encoding cannot decode the file's start.
@@ -57,15 +65,15 @@ def detect_encoding(path: Path, configured: str = "auto") -> Detected:
         return Detected("utf-8-sig", "bom")
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return Detected("utf-16", "bom")
-    if _decodes(sample, "utf-8") or _mostly_utf8(sample):
-        return Detected("utf-8", "detected")
     if _looks_like_utf16(sample):
         return Detected("utf-16-le" if sample[1:2] == b"\x00" else "utf-16-be", "detected")
-    if _decodes(sample, "gb18030", tolerate_errors=0.01):
+    if _decodes(sample, "utf-8") or _mostly_utf8(sample):
+        return Detected("utf-8", "detected")
+    if _looks_like_chinese(sample):
         return Detected("gb18030", "detected")
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
+    best = from_bytes(sample, cp_isolation=_CANDIDATES).best()
     if best is None:
         raise SourceError(
             f"{path}: cannot tell the text encoding (not UTF-8, UTF-16 or GBK); "
@@ -74,17 +82,34 @@ def detect_encoding(path: Path, configured: str = "auto") -> Detected:
     return Detected(normalise_encoding(str(best.encoding)), "detected")
 
 
-def _decodes(sample: bytes, encoding: str, tolerate_errors: float = 0.0) -> bool:
+_CANDIDATES = ["gb18030", "big5", "cp1252", "latin_1", "shift_jis", "euc_kr"]
+
+
+def _looks_like_chinese(sample: bytes) -> bool:
+    """Whether the sample is GBK/GB18030 Chinese: it decodes, and its characters are common ones.
+
+    Common Chinese characters and punctuation are two bytes both at or above 0xA1 (the GB2312
+    area); Western text in a single-byte encoding, misread as GB18030, pairs a high byte with an
+    ASCII one instead.
+    """
+    if not _decodes(sample, "gb18030"):
+        return False
+    text = codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+    wide = [c for c in text if ord(c) > 127]
+    if not wide:
+        return False
+    common = sum(1 for c in wide if all(b >= 0xA1 for b in c.encode("gb18030")[:2]))
+    return common >= 0.8 * len(wide)
+
+
+def _decodes(sample: bytes, encoding: str) -> bool:
     """Whether the sample decodes, ignoring a multi-byte character cut at its end."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:
         decoder.decode(sample, final=False)
-        return True
     except UnicodeDecodeError:
-        if tolerate_errors == 0.0:
-            return False
-    text = sample.decode(encoding, errors="replace")
-    return text.count("\ufffd") <= max(1, int(len(text) * tolerate_errors))
+        return False
+    return True
 
 
 def _mostly_utf8(sample: bytes) -> bool:

@@ -9,7 +9,7 @@ from persona.config import Source
 from persona.engine.base import Engine, quote_identifier, quote_literal
 from persona.model.errors import MappingError, SourceError
 from persona.pipeline.ingest.files import snake_case
-from persona.pipeline.ingest.stage import STAGE, stage_file
+from persona.pipeline.ingest.stage import STAGE, materialize, stage_file
 
 QUESTION_COLUMNS = ("question_id", "text", "type", "dimension")
 QUESTION_TYPES = ("likert", "choice", "multi", "text")
@@ -35,7 +35,7 @@ def load_question_bank(engine: Engine, source: Source, project_dir: Path) -> int
         )
     bank = source.model_copy(update={"format": "auto", "question_bank": None, "columns": {}})
     with ExitStack() as scratch:
-        staged = stage_file(engine, bank, path, scratch)
+        staged = materialize(engine, stage_file(engine, bank, path, scratch))
     lowered = {c.lower().strip(): c for c in staged.columns}
     missing = [c for c in QUESTION_COLUMNS if c not in lowered]
     if missing:

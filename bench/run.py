@@ -1,0 +1,182 @@
+"""Ingest benchmark: Persona's ingest against DuckDB's own read_csv of the same files.
+
+Generates (once, cached in bench/data/) a CSV of N profiles and one of 20*N events, then times in
+separate processes (so peak memory is measured per run):
+
+- baseline: DuckDB `create table ... as select * from read_csv(file)` for each file;
+- persona:  `persona ingest` of a project with the same two files as sources (validation,
+  quarantine, counts).
+
+Writes the result table into docs/benchmarks.md (between the ingest markers).
+
+Usage: python bench/run.py [--customers 1000000] [--events-per-customer 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+DOC = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- ingest-benchmark:start -->", "<!-- ingest-benchmark:end -->"
+
+
+def generate(customers: int, per_customer: int) -> tuple[Path, Path]:
+    """Write profiles.csv and events.csv (cached by size) with DuckDB's COPY."""
+    folder = DATA / f"c{customers}_e{per_customer}"
+    profiles, events = folder / "profiles.csv", folder / "events.csv"
+    if profiles.exists() and events.exists():
+        return profiles, events
+    folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"""copy (select 'C' || lpad(i::varchar, 8, '0') as 客户编号,
+        ['张','王','李','赵','刘'][1 + i % 5] || ['伟','芳','娜','敏','静','丽'][1 + i % 6] as 姓名,
+        ['男','女'][1 + i % 2] as 性别, (13800000000 + i)::varchar as 手机,
+        'user' || i || '@example.com' as 邮箱,
+        (date '1960-01-01' + (i % 15000)::int)::varchar as 出生日期,
+        ['北京','上海','广州','深圳','杭州','成都'][1 + i % 6] as 城市,
+        (timestamp '2020-01-01' + to_seconds(i * 37 % 150000000))::varchar as 注册时间,
+        ['是','否'][1 + i % 2] as 同意营销
+      from range({customers}) t(i)) to '{profiles}' (header, delimiter ',')""")
+    con.execute(f"""copy (select 'C' || lpad((i % {customers})::varchar, 8, '0') as user_id,
+        ['view','search','add_to_cart','purchase','share'][1 + i % 5] as event,
+        (timestamp '2026-05-01' + to_seconds(i * 7 % 15552000))::varchar as ts,
+        ['app','web','miniprogram','store'][1 + i % 4] as channel,
+        's' || (i // 8) as session_id, 'sku' || (i % 9973) as item,
+        ['母婴','数码','美妆','食品','服饰'][1 + i % 5] as category
+      from range({customers * per_customer}) t(i)) to '{events}' (header, delimiter ',')""")
+    con.close()
+    return profiles, events
+
+
+BASELINE = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[1])
+for i, path in enumerate(sys.argv[2:]):
+    con.execute(f"create table t{i} as select * from read_csv('{path}')")
+con.close()
+"""
+
+PROJECT = """project: bench
+sources:
+  - name: crm
+    kind: profiles
+    path: {profiles}
+    columns: {{customer_key: 客户编号, name: 姓名, gender: 性别, phone: 手机, email: 邮箱,
+               birth_date: 出生日期, city: 城市, registered_at: 注册时间,
+               consent_marketing: 同意营销}}
+  - name: events
+    kind: events
+    path: {events}
+    columns: {{customer_key: user_id, event: event, timestamp: ts, channel: channel,
+               session_id: session_id, item: item, category: category}}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--events-per-customer", type=int, default=20)
+    args = parser.parse_args()
+    profiles, events = generate(args.customers, args.events_per_customer)
+    work = DATA / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+
+    base_seconds, base_peak = run_child_peak(
+        [sys.executable, "-c", BASELINE, str(work / "baseline.duckdb"), str(profiles), str(events)]
+    )
+    project = work / "project"
+    project.mkdir()
+    (project / "persona.yaml").write_text(PROJECT.format(profiles=profiles, events=events))
+    persona = [sys.executable, "-m", "persona", "ingest", "--json", "--project", str(project)]
+    ours_seconds, ours_peak = run_child_peak(persona)
+    counts = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "persona", "status", "--json", "--project", str(project)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    rows = {s["name"]: s for s in counts["sources"]}
+    write_doc(args, profiles, events, base_seconds, base_peak, ours_seconds, ours_peak, rows)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def run_child_peak(command: list[str]) -> tuple[float, float]:
+    """Run a command, sampling its peak RSS (VmHWM) from /proc; return (seconds, GB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    peak = 0
+    status = Path(f"/proc/{process.pid}/status")
+    while process.poll() is None:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        time.sleep(0.05)
+    if process.returncode:
+        raise SystemExit(f"{command} failed with {process.returncode}")
+    return time.perf_counter() - started, peak / 1024 / 1024
+
+
+def write_doc(
+    args: argparse.Namespace,
+    profiles: Path,
+    events: Path,
+    base_seconds: float,
+    base_peak: float,
+    ours_seconds: float,
+    ours_peak: float,
+    rows: dict[str, dict[str, int]],
+) -> None:
+    size = (profiles.stat().st_size + events.stat().st_size) / 1e9
+    ratio = ours_seconds / base_seconds
+    lines = [
+        START,
+        f"Measured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
+        f"{args.customers:,} profiles + {args.customers * args.events_per_customer:,} events "
+        f"({size:.2f} GB of CSV).",
+        "",
+        "| run | seconds | peak memory (GB) |",
+        "|---|---:|---:|",
+        f"| DuckDB `read_csv` into tables (baseline) | {base_seconds:.1f} | {base_peak:.2f} |",
+        f"| `persona ingest` (validation, quarantine, counts) | {ours_seconds:.1f} | "
+        f"{ours_peak:.2f} |",
+        "",
+        f"Ratio persona / DuckDB: **{ratio:.2f}x** (target: at most 2x); peak memory "
+        f"{ours_peak:.2f} GB (target: under 4 GB).",
+        "",
+        "Counts: "
+        + "; ".join(
+            f"{n}: received {r['received']:,}, loaded {r['loaded']:,}, "
+            f"quarantined {r['quarantined']:,}, skipped {r['skipped']:,}"
+            for n, r in rows.items()
+        ),
+        END,
+    ]
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n" + START + "\n" + END + "\n"
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    DOC.write_text(head + "\n".join(lines) + tail)
+    print("\n".join(lines[1:-1]))
+
+
+if __name__ == "__main__":
+    main()
