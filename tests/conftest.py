@@ -36,11 +36,11 @@ def make_project(tmp_path: Path) -> MakeProject:
 def ingest_one(root: Path) -> dict[str, int]:
     """Ingest a project with one source and return that source's counts of this run."""
     with Project.open(root) as project:
-        result = project.ingest()
-    assert len(result.sources) == 1
-    report = result.sources[0]
-    assert not report.errors, report.errors
-    counts = {k: getattr(report, k) for k in ("received", "loaded", "quarantined", "skipped")}
+        frame = project.ingest()
+    assert len(frame) == 1
+    report = frame.iloc[0]
+    assert not report["errors"], report["errors"]
+    counts = {k: int(report[k]) for k in ("received", "loaded", "quarantined", "skipped")}
     assert counts["received"] == counts["loaded"] + counts["quarantined"] + counts["skipped"]
     return counts
 

@@ -8,7 +8,7 @@ Example:
 from __future__ import annotations
 
 from persona.model.errors import PersonaError
-from persona.project import BuildResult, IngestResult, Project
+from persona.project import BuildResult, Project
 
 __version__ = "0.1.0"
-__all__ = ["BuildResult", "IngestResult", "PersonaError", "Project", "__version__"]
+__all__ = ["BuildResult", "PersonaError", "Project", "__version__"]

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from persona.config import CONFIG_FILE, load_config, schema_json
 from persona.model.errors import PersonaError, ProjectError
-from persona.project import COUNT_FIELDS, IngestResult, Project
+from persona.project import COUNT_FIELDS, Project, ingest_errors
 from persona.report.i18n import Lang, resolve_lang, text
 
 app = typer.Typer(
@@ -202,17 +202,18 @@ def ingest_command(
         _report_ingest(result, json_out, language)
 
 
-def _report_ingest(result: IngestResult, json_out: bool, lang: Lang) -> None:
+def _report_ingest(frame: pd.DataFrame, json_out: bool, lang: Lang) -> None:
     if json_out:
-        _print_json(result.to_dict())
+        _print_json({"sources": _records(frame)})
     else:
         table = _table(text("ingest.title", lang), lang, ["source", "kind", *COUNT_FIELDS])
-        for s in result.sources:
-            table.add_row(s.name, s.kind, *(f"{getattr(s, k):,}" for k in COUNT_FIELDS))
+        for row in _records(frame):
+            table.add_row(row["name"], row["kind"], *(f"{row[k]:,}" for k in COUNT_FIELDS))
         out.print(table)
-    if result.errors:
-        err.print(text("ingest.errors", lang, n=len(result.errors)))
-        for error in result.errors:
+    errors = ingest_errors(frame)
+    if errors:
+        err.print(text("ingest.errors", lang, n=len(errors)))
+        for error in errors:
             err.print(f"  - {error}", highlight=False, markup=False)
         raise typer.Exit(1)
 
@@ -340,10 +341,10 @@ def build(project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: Lang
                     "build_id": result.build_id,
                     "stages": result.stages,
                     "seconds": seconds,
-                    **result.ingest.to_dict(),
+                    "sources": _records(result.ingest),
                 }
             )
-            if result.ingest.errors:
+            if ingest_errors(result.ingest):
                 raise typer.Exit(1)
             return
         _report_ingest(result.ingest, False, language)
@@ -380,7 +381,7 @@ def demo(
                     "demo": summary,
                     "build_id": result.build_id,
                     "seconds": time.perf_counter() - started,
-                    **result.ingest.to_dict(),
+                    "sources": _records(result.ingest),
                 }
             )
             return

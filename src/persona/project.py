@@ -3,7 +3,7 @@
 Example:
     >>> import persona
     >>> project = persona.Project.open("shop")          # doctest: +SKIP
-    >>> project.ingest().to_frame()                     # doctest: +SKIP
+    >>> project.ingest()                                # doctest: +SKIP
     >>> project.status()                                # doctest: +SKIP
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -28,39 +28,32 @@ from persona.store import STORE_DIR, migrate, store_path
 COUNT_FIELDS = ("received", "loaded", "quarantined", "skipped")
 
 
-@dataclass
-class IngestResult:
-    """What one `Project.ingest` run did: a report per source, and the errors met."""
+INGEST_COLUMNS = ["name", "kind", *COUNT_FIELDS, "batches", "unchanged_files", "errors"]
 
-    sources: list[SourceReport]
 
-    @property
-    def errors(self) -> list[str]:
-        """Every error of every source, prefixed with the source name."""
-        return [f"{s.name}: {e}" for s in self.sources for e in s.errors]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape printed by `persona ingest --json`."""
-        return {
-            "sources": [
-                {
-                    "name": s.name,
-                    "kind": s.kind,
-                    **{k: getattr(s, k) for k in COUNT_FIELDS},
-                    "batches": s.batches,
-                    "unchanged_files": s.unchanged,
-                    "errors": s.errors,
-                }
-                for s in self.sources
-            ]
+def ingest_frame(reports: list[SourceReport]) -> pd.DataFrame:
+    """One row per source with this run's counts, batches, unchanged files and errors."""
+    rows = [
+        {
+            "name": r.name,
+            "kind": r.kind,
+            **{k: getattr(r, k) for k in COUNT_FIELDS},
+            "batches": r.batches,
+            "unchanged_files": r.unchanged,
+            "errors": list(r.errors),
         }
+        for r in reports
+    ]
+    return pd.DataFrame(rows, columns=INGEST_COLUMNS)
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per source with this run's counts."""
-        return pd.DataFrame([asdict(s) for s in self.sources])
 
-    def _repr_html_(self) -> str:
-        return str(self.to_frame().to_html(index=False))
+def ingest_errors(frame: pd.DataFrame) -> list[str]:
+    """Every error of an ingest frame, prefixed with its source's name."""
+    return [
+        f"{name}: {e}"
+        for name, errors in zip(frame["name"], frame["errors"], strict=True)
+        for e in errors
+    ]
 
 
 @dataclass
@@ -69,7 +62,7 @@ class BuildResult:
 
     build_id: int
     stages: list[str]
-    ingest: IngestResult
+    ingest: pd.DataFrame
     started_at: datetime
     finished_at: datetime
     notes: list[str] = field(default_factory=list)
@@ -136,9 +129,13 @@ class Project:
 
     def ingest(
         self, sources: Sequence[str] | None = None, progress: ProgressCallback | None = None
-    ) -> IngestResult:
-        """Ingest the named sources (default: all) and return this run's counts per source."""
-        return IngestResult(ingest(self.engine, self.config, self.root, sources, progress))
+    ) -> pd.DataFrame:
+        """Ingest the named sources (default: all); return this run's counts, one row a source.
+
+        Columns: name, kind, received, loaded, quarantined, skipped, batches, unchanged_files,
+        errors (a list of messages; a file that cannot be read does not stop the others).
+        """
+        return ingest_frame(ingest(self.engine, self.config, self.root, sources, progress))
 
     def build(self, progress: ProgressCallback | None = None) -> BuildResult:
         """Run every pipeline stage that exists so far, in order, and record the build."""

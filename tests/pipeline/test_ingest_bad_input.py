@@ -6,6 +6,7 @@ import pytest
 
 from persona import Project
 from persona.model.errors import ConfigError
+from persona.project import ingest_errors
 from tests.conftest import MakeProject, ingest_one, quarantined
 
 PROFILES = """
@@ -22,8 +23,7 @@ HEAD = "id,name,born\n"
 
 def errors_of(root: object) -> list[str]:
     with Project.open(root) as project:  # type: ignore[arg-type]
-        result = project.ingest()
-    return result.errors
+        return ingest_errors(project.ingest())
 
 
 def test_missing_file_names_path_and_fix(make_project: MakeProject) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from persona import Project
 from persona.model.errors import EngineError
+from persona.project import ingest_errors
 from tests.conftest import MakeProject, ingest_one, raw_rows
 
 EVENTS = """
@@ -76,7 +77,7 @@ def test_a_failing_batch_leaves_nothing_behind(
 
     monkeypatch.setattr(DuckDBEngine, "execute", failing)
     with Project.open(root) as project:
-        (error,) = project.ingest().errors
+        (error,) = ingest_errors(project.ingest())
     assert "disk full (simulated)" in error
     monkeypatch.undo()
     with Project.open(root) as project:

@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from persona import Project
 from tests.conftest import MakeProject, ingest_one, raw_rows
+from tests.pipeline.conftest import LoadPostgres
 
 CRM = (
     "客户编号,姓名,手机,出生日期,注册时间,同意营销,会员等级\n"
@@ -279,3 +281,57 @@ def test_day_first_dates_are_sniffed(make_project: MakeProject) -> None:
     ingest_one(root)
     first, second = raw_rows(root, "raw_transactions", "timestamp")
     assert first[0].date() == dt.date(2010, 12, 1) and second[0].date() == dt.date(2010, 12, 25)
+
+
+@pytest.mark.postgres
+def test_postgresql_table_and_query_sources(
+    make_project: MakeProject, postgres_url: str, load_postgres: LoadPostgres
+) -> None:
+    load_postgres(
+        "public.erp_orders",
+        [
+            ("user_id", "text"),
+            ("order_no", "text"),
+            ("paid_at", "timestamptz"),
+            ("pay_amount", "numeric(10,2)"),
+            ("note", "text"),
+        ],
+        [
+            ("C1", "O1", dt.datetime(2023, 1, 5, 2, 0, tzinfo=dt.UTC), 1234.5, "首单"),
+            ("C2", "O2", dt.datetime(2023, 1, 6, 3, 0, tzinfo=dt.UTC), 12, None),
+            (None, "O3", dt.datetime(2023, 1, 7, 3, 0, tzinfo=dt.UTC), 1, None),
+        ],
+    )
+    columns = (
+        "columns: {customer_key: user_id, order_id: order_no, timestamp: paid_at, "
+        "amount: pay_amount}"
+    )
+    root = make_project(
+        f"""
+        - name: orders
+          kind: transactions
+          url: {postgres_url}
+          table: public.erp_orders
+          {columns}
+        - name: big_orders
+          kind: transactions
+          url: {postgres_url}
+          query: select * from erp_orders where pay_amount > 100
+          {columns}
+        """
+    )
+    with Project.open(root) as project:
+        frame = project.ingest()
+    counts = frame.set_index("name")[["received", "loaded", "quarantined"]].to_dict("index")
+    assert counts == {
+        "orders": {"received": 3, "loaded": 2, "quarantined": 1},
+        "big_orders": {"received": 1, "loaded": 1, "quarantined": 0},
+    }
+    rows = raw_rows(root, "raw_transactions", "_source, order_id, timestamp, amount, extra")
+    first = rows[0]
+    assert first[:2] == ("orders", "O1") and first[3] == 1234.5
+    assert first[2].astimezone(dt.UTC) == dt.datetime(2023, 1, 5, 2, 0, tzinfo=dt.UTC)
+    assert json.loads(first[4]) == {"note": "首单"}
+    with Project.open(root) as project:
+        again = project.ingest()
+    assert again["received"].sum() == 0 and again["unchanged_files"].sum() == 2
