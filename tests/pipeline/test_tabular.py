@@ -17,15 +17,8 @@ import pyarrow as pa
 import pytest
 
 from persona.model.errors import SourceError
-from persona.pipeline.ingest.tabular import (
-    TabularData,
-    _connect_problem,
-    _safe_url,
-    deduplicate,
-    read_database,
-    read_xlsx,
-    to_text,
-)
+from persona.pipeline.ingest.database import _connect_problem, _safe_url, read_database
+from persona.pipeline.ingest.tabular import TabularData, deduplicate, read_xlsx, to_text
 
 from .conftest import LoadPostgres
 

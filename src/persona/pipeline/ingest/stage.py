@@ -18,9 +18,10 @@ from pathlib import Path
 from persona.config import Source
 from persona.engine.base import CsvScan, Engine, Rejected, quote_identifier, quote_literal
 from persona.model.errors import SourceError
+from persona.pipeline.ingest.database import read_database
 from persona.pipeline.ingest.encoding import detect_encoding, transcode_to_utf8
 from persona.pipeline.ingest.files import file_format, sniff_csv
-from persona.pipeline.ingest.tabular import read_database, read_xlsx
+from persona.pipeline.ingest.tabular import read_xlsx
 
 STAGE = "_stage"
 
