@@ -210,6 +210,9 @@ def _report_ingest(frame: pd.DataFrame, json_out: bool, lang: Lang) -> None:
         for row in _records(frame):
             table.add_row(row["name"], row["kind"], *(f"{row[k]:,}" for k in COUNT_FIELDS))
         out.print(table)
+    for name, warnings in zip(frame["name"], frame["warnings"], strict=True):
+        for warning in warnings:
+            err.print(f"[yellow]{name}:[/] {warning}", highlight=False)
     errors = ingest_errors(frame)
     if errors:
         err.print(text("ingest.errors", lang, n=len(errors)))
@@ -394,6 +397,15 @@ def demo(
                 build_id=result.build_id,
                 stages=", ".join(result.stages),
                 seconds=time.perf_counter() - started,
+            )
+        )
+        out.print(
+            text(
+                "demo.where",
+                language,
+                project=directory / CONFIG_FILE,
+                store=directory / ".persona" / "store.duckdb",
+                truth=directory / "truth",
             )
         )
         out.print(text("demo.next", language, path=directory))

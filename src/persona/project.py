@@ -28,7 +28,7 @@ from persona.store import STORE_DIR, migrate, store_path
 COUNT_FIELDS = ("received", "loaded", "quarantined", "skipped")
 
 
-INGEST_COLUMNS = ["name", "kind", *COUNT_FIELDS, "batches", "unchanged_files", "errors"]
+INGEST_COLUMNS = ["name", "kind", *COUNT_FIELDS, "batches", "unchanged_files", "errors", "warnings"]
 
 
 def ingest_frame(reports: list[SourceReport]) -> pd.DataFrame:
@@ -41,6 +41,7 @@ def ingest_frame(reports: list[SourceReport]) -> pd.DataFrame:
             "batches": r.batches,
             "unchanged_files": r.unchanged,
             "errors": list(r.errors),
+            "warnings": list(r.warnings),
         }
         for r in reports
     ]
@@ -133,7 +134,8 @@ class Project:
         """Ingest the named sources (default: all); return this run's counts, one row a source.
 
         Columns: name, kind, received, loaded, quarantined, skipped, batches, unchanged_files,
-        errors (a list of messages; a file that cannot be read does not stop the others).
+        errors (a list of messages; a file that cannot be read does not stop the others) and
+        warnings.
         """
         return ingest_frame(ingest(self.engine, self.config, self.root, sources, progress))
 

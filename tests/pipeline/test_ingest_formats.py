@@ -335,3 +335,23 @@ def test_postgresql_table_and_query_sources(
     with Project.open(root) as project:
         again = project.ingest()
     assert again["received"].sum() == 0 and again["unchanged_files"].sum() == 2
+
+
+def test_a_json_key_absent_from_one_daily_file_reads_as_empty(make_project: MakeProject) -> None:
+    root = make_project(
+        """
+        - name: events
+          kind: events
+          path: data/events/
+          columns: {device_id: d, phone: p, event: e, timestamp: t}
+        """,
+        {
+            "data/events/1.jsonl": '{"d":"x","p":"138","e":"view","t":"2023-01-01"}\n',
+            "data/events/2.jsonl": '{"d":"y","e":"view","t":"2023-01-02"}\n',
+        },
+    )
+    with Project.open(root) as project:
+        frame = project.ingest()
+    assert frame.loc[0, "loaded"] == 2 and frame.loc[0, "errors"] == []
+    assert "data/events/2.jsonl: no 'p' in any record" in frame.loc[0, "warnings"][0]
+    assert raw_rows(root, "raw_events", "device_id, phone") == [("x", "138"), ("y", None)]

@@ -64,6 +64,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "构建 #{build_id} 完成（阶段：{stages}），用时 {seconds:.1f} 秒",
         "en": "Build #{build_id} finished (stages: {stages}) in {seconds:.1f} s",
     },
+    "demo.where": {
+        "zh": "项目：{project}；存储：{store}；真实答案（用于检验）：{truth}",
+        "en": "Project: {project}; store: {store}; ground truth (for checking): {truth}",
+    },
     "demo.next": {
         "zh": "下一步：persona status --project {path}；persona quarantine --project {path}",
         "en": "Next: persona status --project {path}; persona quarantine --project {path}",

@@ -18,7 +18,7 @@ from persona.model.errors import PersonaError
 from persona.pipeline.ingest.batch import BatchCounts, FileStamp, load_staged, resolve_mapping
 from persona.pipeline.ingest.files import content_hash, source_files
 from persona.pipeline.ingest.questions import load_question_bank
-from persona.pipeline.ingest.stage import STAGE, stage_database, stage_file
+from persona.pipeline.ingest.stage import STAGE, add_absent_columns, stage_database, stage_file
 
 ProgressCallback = Callable[[str, str, int, int], None]
 """Called as (source name, file, files done, files in all) before each file."""
@@ -37,6 +37,7 @@ class SourceReport:
     batches: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, counts: BatchCounts) -> None:
         """Add one batch's counts."""
@@ -96,7 +97,13 @@ def _ingest_files(
                 continue
             with ExitStack() as scratch:
                 staged = stage_file(engine, source, path, scratch)
-                mapping = resolve_mapping(source, staged)
+                mapping, absent = resolve_mapping(source, staged)
+                if absent:
+                    add_absent_columns(engine, staged, absent)
+                    report.warnings.append(
+                        f"{shown}: no {', '.join(repr(a) for a in absent)} in any record; "
+                        "read as empty"
+                    )
                 report.add(load_staged(engine, source, staged, mapping, stamp))
         except PersonaError as exc:
             report.errors.append(str(exc))
@@ -108,7 +115,7 @@ def _ingest_database(
     engine: Engine, source: Source, project_dir: Path, report: SourceReport
 ) -> None:
     staged = stage_database(engine, source, project_dir)
-    mapping = resolve_mapping(source, staged)
+    mapping, _ = resolve_mapping(source, staged)
     columns = ", ".join(f'"{c}"' for c in staged.columns)
     fingerprint = engine.fetch_all(
         f"select count(*) || ':' || coalesce(sum(hash({columns}))::varchar, '0') from {STAGE}"

@@ -41,8 +41,12 @@ class BatchCounts:
     skipped: int
 
 
-def resolve_mapping(source: Source, staged: Staged) -> dict[str, str]:
+def resolve_mapping(source: Source, staged: Staged) -> tuple[dict[str, str], list[str]]:
     """Map canonical fields to staged columns: the configured `columns:`, then same-named ones.
+
+    Returns:
+        The mapping (canonical field -> column), and the mapped columns this file lacks: JSON
+        keys are sparse, so an optional key absent from one file reads as empty there.
 
     Raises:
         MappingError: a mapped column is missing or ambiguous, or a required field is unmapped.
@@ -50,6 +54,7 @@ def resolve_mapping(source: Source, staged: Staged) -> dict[str, str]:
     available = staged.columns
     fields = {f.name: f for f in canonical_fields(source.kind)}
     mapping: dict[str, str] = {}
+    absent: list[str] = []
     problems: list[str] = []
     for canonical, column in source.columns.items():
         if column in staged.duplicates:
@@ -57,6 +62,9 @@ def resolve_mapping(source: Source, staged: Staged) -> dict[str, str]:
                 f"column {column!r} (mapped to {canonical}) appears more than once in the "
                 f"header; rename one in the file, or map {column + '_2'!r} for the second"
             )
+        elif column not in available and staged.sparse and not fields[canonical].required:
+            mapping[canonical] = column
+            absent.append(column)
         elif column not in available:
             problems.append(
                 f"column {column!r} (mapped to {canonical}) is not in the data"
@@ -84,7 +92,7 @@ def resolve_mapping(source: Source, staged: Staged) -> dict[str, str]:
     if problems:
         listing = "\n".join(f"  - {p}" for p in problems)
         raise MappingError(f"source {source.name!r} ({staged.description}):\n{listing}")
-    return mapping
+    return mapping, absent
 
 
 def _identifier_groups(kind: Kind) -> list[tuple[str, tuple[str, ...]]]:

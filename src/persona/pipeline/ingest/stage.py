@@ -57,6 +57,7 @@ class Staged:
         sample: SQL of a relation over the first rows, for sniffing values.
         scan: For a delimited file, the scan whose rejected records are known only after reading.
         empty_is_null: Whether the reader already reads an empty value as NULL.
+        sparse: Whether a column may be missing from one file of a source (JSON keys).
     """
 
     description: str
@@ -70,6 +71,7 @@ class Staged:
     sample: str = STAGE
     scan: CsvScan | None = None
     empty_is_null: bool = False
+    sparse: bool = False
 
 
 def stage_file(engine: Engine, source: Source, path: Path, scratch: ExitStack) -> Staged:
@@ -198,6 +200,7 @@ def _stage_json(engine: Engine, path: Path, readable: Path, fmt: str, encoding: 
         encoding=encoding,
         line_word=word,
         record_column="_record",
+        sparse=True,
     )
 
 
@@ -237,3 +240,10 @@ def materialize(engine: Engine, staged: Staged) -> Staged:
         staged.line_word,
         staged.record_column,
     )
+
+
+def add_absent_columns(engine: Engine, staged: Staged, absent: list[str]) -> None:
+    """Add the mapped columns a sparse file lacks to `STAGE`, empty, so the load can read them."""
+    for column in absent:
+        engine.execute(f"alter table {STAGE} add column {quote_identifier(column)} varchar")
+        staged.columns.append(column)

@@ -1,0 +1,72 @@
+"""The demo project end to end: its counts add up and its quarantine matches the truth."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from persona import Project
+from persona.demo import generate_demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo") / "shop"
+    generate_demo(root, customers=2000, seed=7, lang="zh")
+    return root
+
+
+def test_demo_ingest_matches_the_planted_truth(demo: Path) -> None:
+    truth = json.loads((demo / "truth/quarantine.json").read_text())["sources"]
+    with Project.open(demo) as project:
+        frame = project.ingest().set_index("name")
+        quarantined = project.quarantine()
+    assert set(frame.index) == set(truth)
+    for name, expected in truth.items():
+        row = frame.loc[name]
+        assert row["errors"] == [], (name, row["errors"])
+        got = {k: int(row[k]) for k in ("received", "loaded", "quarantined", "skipped")}
+        assert got["received"] == got["loaded"] + got["quarantined"] + got["skipped"]
+        want = {k: expected[k] for k in ("received", "quarantined", "skipped")}
+        assert {k: got[k] for k in want} == want, name
+    per_source = quarantined.groupby("source").size().to_dict()
+    assert per_source == {n: t["quarantined"] for n, t in truth.items() if t["quarantined"]}
+    assert quarantined["reason"].str.len().min() > 20
+
+
+def test_every_kind_and_the_question_bank_are_loaded(demo: Path) -> None:
+    with Project.open(demo) as project:
+        fetch = project.engine.fetch_all
+        for table in ("profiles", "events", "transactions", "surveys", "relations"):
+            assert fetch(f"select count(*) from raw_{table}")[0][0] > 0, table
+        dimensions = {r[0] for r in fetch("select distinct dimension from question_bank")}
+    assert "price_consciousness" in dimensions
+
+
+def test_persona_demo_command(tmp_path: Path) -> None:
+    target = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, "-m", "persona", "demo", str(target), "--customers", "300", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["build_id"] == 1 and data["demo"]["customers"] == 300
+    loaded = {s["name"]: s["loaded"] for s in data["sources"]}
+    assert set(loaded) == {"crm", "members", "events", "orders", "survey", "relations"}
+    assert all(v > 0 for v in loaded.values())
+    status = subprocess.run(
+        [sys.executable, "-m", "persona", "status", "--project", str(target), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(status.stdout)["last_build"] is not None
