@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from persona import Project
@@ -234,3 +237,32 @@ def test_refused_database_connection(make_project: MakeProject) -> None:
     (error,) = errors_of(root)
     assert "127.0.0.1:9" in error and "refused" in error
     assert "topsecret" not in error
+
+
+@pytest.mark.parametrize("bad_rows", [1, 7, 1200], ids=["one", "a-few", "over-1000"])
+def test_every_row_keeps_its_true_line_around_rejected_ones(
+    make_project: MakeProject, bad_rows: int
+) -> None:
+    rng = random.Random(bad_rows)
+    total = 3000
+    bad = set(rng.sample(range(total), bad_rows))
+    lines = [HEAD.rstrip("\n")]
+    for i in range(total):
+        line_no = i + 2
+        if i in bad:
+            lines.append(f"{line_no},ragged")  # too few fields: rejected by the parser
+        elif i % 97 == 0:
+            lines.append(f"{line_no},n,not-a-date")  # parsed, then quarantined by validation
+        else:
+            lines.append(f"{line_no},n,1990-01-01")
+    root = make_project(PROFILES.format(path="data/crm.csv"), {"data/crm.csv": "\n".join(lines)})
+    counts = ingest_one(root)
+    assert counts["received"] == total
+    with Project.open(root) as project:
+        loaded = project.engine.fetch_all("select customer_key, _line from raw_profiles")
+        quarantine = project.engine.fetch_all("select line, record from quarantine")
+    assert loaded and all(int(key) == line for key, line in loaded)
+    assert len(quarantine) == counts["quarantined"]
+    for line, record in quarantine:  # each record starts with its own line number
+        first_number = re.search(r"\d+", str(record))
+        assert first_number is not None and int(first_number.group()) == line, (line, record)

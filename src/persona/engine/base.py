@@ -107,8 +107,14 @@ class Engine(Protocol):
     def csv_rejects(self, scan: CsvScan) -> list[Rejected]:
         """After the scan's relation was read: the records its parser rejected (and forget them)."""
 
-    def number_loaded_lines(self, table: str, batch_id: int, first_line: int) -> None:
-        """Set ``_line`` of a batch inserted in this transaction from its insertion order."""
+    def number_loaded_lines(
+        self, table: str, batch_id: int, first_line: int, rejected: list[int]
+    ) -> None:
+        """Set ``_line`` of a batch inserted in this transaction from its insertion order.
+
+        The k-th loaded row (0-based) is on line k + first_line + the number of `rejected`
+        records (their lines) before it.
+        """
 
     def renumber_lines(
         self, table: str, where: str, params: Sequence[Any], rejected: list[int], first_line: int

@@ -163,17 +163,23 @@ class DuckDBEngine:
         self.drop(scan.rejects.replace("_rejects_", "_rejects_scan_"))
         return [Rejected(int(r[0]), str(r[1]), str(r[2]), str(r[3] or "")) for r in rows]
 
-    def number_loaded_lines(self, table: str, batch_id: int, first_line: int) -> None:
-        """Set ``_line`` of a batch just inserted in this transaction from its insertion order.
+    def number_loaded_lines(
+        self, table: str, batch_id: int, first_line: int, rejected: list[int]
+    ) -> None:
+        """Set ``_line`` of a batch just inserted in this transaction, in one update.
 
         DuckDB keeps the reader's file order when inserting (preserve_insertion_order), and the
-        rows a transaction appends get increasing row ids, so the k-th row is on line
-        k + first_line before rejected records are accounted for (`renumber_lines`).
+        rows a transaction appends get increasing row ids, so the k-th row (0-based) is on line
+        k + first_line + the number of rejected records before it.
         """
+        base = self.fetch_all(f"select min(rowid) from {table} where _batch_id = ?", [batch_id])
+        if base[0][0] is None:
+            return
+        rank = f"(rowid - {int(base[0][0])})"
         self.execute(
-            f"update {table} set _line = rowid - (select min(rowid) from {table} "
-            f"where _batch_id = ?) + {first_line} where _batch_id = ?",
-            [batch_id, batch_id],
+            f"update {table} set _line = {rank} + {first_line} + "
+            f"{_shift_sql(rank, rejected, first_line)} where _batch_id = ?",
+            [batch_id],
         )
 
     def renumber_lines(
@@ -182,14 +188,11 @@ class DuckDBEngine:
         """Shift ``_line`` of the rows of `table` matching `where` past the rejected records."""
         if not rejected:
             return
-        shift_at: dict[int, int] = {}
-        for i, line in enumerate(sorted(rejected)):
-            shift_at[line - i - first_line] = i + 1
-        values = ", ".join(f"({rank}, {shift})" for rank, shift in shift_at.items())
+        first_shifted = min(line - i - first_line for i, line in enumerate(sorted(rejected)))
+        rank = f"(_line - {first_line})"
         self.execute(
-            f"update {table} set _line = _line + (select max(shift) from (values {values}) "
-            f"s(at_rank, shift) where s.at_rank <= {table}._line - {first_line}) "
-            f"where {where} and _line - {first_line} >= {min(shift_at)}",
+            f"update {table} set _line = _line + {_shift_sql(rank, rejected, first_line)} "
+            f"where {where} and {rank} >= {first_shifted}",
             params,
         )
 
@@ -315,3 +318,37 @@ def _as_text(column: str, type_name: str) -> str:
     """SQL turning a column of any type into text: nested values become JSON."""
     nested = type_name.startswith(("STRUCT", "MAP", "UNION")) or type_name.endswith("]")
     return f"to_json({column})::varchar" if nested else f"{column}::varchar"
+
+
+def _shift_sql(rank: str, rejected: list[int], first_line: int) -> str:
+    """SQL of how many rejected records precede the loaded record of 0-based rank `rank`.
+
+    Rejected record i (0-based, in line order) sits before loaded rank line - i - first_line.
+    Up to 1,000 distinct steps are a balanced CASE tree (a few comparisons a row); beyond that,
+    a lookup subquery.
+    """
+    shift_at: dict[int, int] = {}
+    for i, line in enumerate(sorted(rejected)):
+        shift_at[line - i - first_line] = i + 1
+    steps = sorted(shift_at.items())
+    if not steps:
+        return "0"
+    if len(steps) > 1000:
+        values = ", ".join(f"({at}, {shift})" for at, shift in steps)
+        return (
+            f"coalesce((select max(shift) from (values {values}) s(at_rank, shift) "
+            f"where s.at_rank <= {rank}), 0)"
+        )
+
+    def tree(lo: int, hi: int, below: int) -> str:
+        # steps[lo:hi] decide; `below` is the shift when rank is under steps[lo].
+        if lo == hi:
+            return str(below)
+        mid = (lo + hi) // 2
+        at, shift = steps[mid]
+        return (
+            f"(case when {rank} >= {at} then {tree(mid + 1, hi, shift)} "
+            f"else {tree(lo, mid, below)} end)"
+        )
+
+    return tree(0, len(steps), 0)

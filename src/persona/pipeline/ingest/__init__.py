@@ -15,7 +15,13 @@ from pathlib import Path
 from persona.config import ProjectConfig, Source
 from persona.engine.base import Engine
 from persona.model.errors import PersonaError
-from persona.pipeline.ingest.batch import BatchCounts, FileStamp, load_staged, resolve_mapping
+from persona.pipeline.ingest.batch import (
+    BatchCounts,
+    FileStamp,
+    load_staged,
+    resolve_mapping,
+    settle,
+)
 from persona.pipeline.ingest.files import content_hash, source_files
 from persona.pipeline.ingest.questions import load_question_bank
 from persona.pipeline.ingest.stage import STAGE, add_absent_columns, stage_database, stage_file
@@ -60,6 +66,7 @@ def ingest(
     A source or file that cannot be read is reported in its `errors` and the others go on.
     """
     sources = [config.source(n) for n in names] if names else list(config.sources)
+    settle(engine)  # rows a crash left marked between a batch's commit and its settle
     reports = []
     for source in sources:
         report = SourceReport(source.name, source.kind.value)

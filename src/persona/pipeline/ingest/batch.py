@@ -113,8 +113,8 @@ def load_staged(
 
     One statement reads the staged relation once and writes every record into `raw_<kind>`,
     marking the bad ones (``_problem``) and the copies of already-loaded ones (``_skip``); then,
-    in the same transaction, marked rows move to quarantine or are dropped and counted. Only
-    the few marked rows are touched twice.
+    in the same transaction, bad rows are copied to quarantine and the marks counted. After the
+    commit, `settle` drops the marked rows. Only the few marked rows are touched twice.
     """
     fields = [f for f in canonical_fields(source.kind) if f.name in mapping]
     extras = [c for c in staged.columns if c not in mapping.values()]
@@ -138,14 +138,9 @@ def load_staged(
         )
         rejected = list(staged.rejected)
         if staged.scan is not None:
-            engine.number_loaded_lines(table, batch_id, staged.scan.first_line)
             found = engine.csv_rejects(staged.scan)
-            engine.renumber_lines(
-                table,
-                "_batch_id = ?",
-                [batch_id],
-                [r.line for r in found],
-                staged.scan.first_line,
+            engine.number_loaded_lines(
+                table, batch_id, staged.scan.first_line, [r.line for r in found]
             )
             rejected += [reject_row(r, staged.line_word) for r in found]
         counts = _move_marked_rows(engine, table, batch_id, source, stamp, staged, rejected)
@@ -167,7 +162,22 @@ def load_staged(
                 counts.skipped,
             ],
         )
+    if counts.quarantined or counts.skipped:
+        settle(engine, [source.kind])
     return counts
+
+
+def settle(engine: Engine, kinds: list[Kind] | None = None) -> None:
+    """Drop the marked (quarantined or skipped) rows that committed batches left in raw tables.
+
+    Deleting them inside the batch's own transaction would make DuckDB rewrite the whole batch
+    at commit (seconds per million rows), so a batch commits with them marked and they are
+    dropped right after, in a transaction of their own. After a crash in between, the next
+    ingest drops them first; counts and quarantine are already committed either way.
+    """
+    for kind in kinds or list(Kind):
+        table = raw_table(kind)
+        engine.execute(f"delete from {table} where _problem is not null or _skip")
 
 
 def _move_marked_rows(
@@ -179,7 +189,7 @@ def _move_marked_rows(
     staged: Staged,
     rejected: list[tuple[int, str | None, str | None, str, str]],
 ) -> BatchCounts:
-    """Quarantine the batch's bad rows and the rejected records, drop its skipped rows, count."""
+    """Copy the batch's bad rows and the rejected records into quarantine; count the marks."""
     for line, column, value, reason, record in rejected:
         engine.execute(
             "insert into quarantine values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -198,11 +208,6 @@ def _move_marked_rows(
         "where _batch_id = ?",
         [batch_id],
     )[0]
-    if problems or skipped:
-        engine.execute(
-            f"delete from {table} where _batch_id = ? and (_problem is not null or _skip)",
-            [batch_id],
-        )
     return BatchCounts(
         received=int(total) + len(rejected),
         loaded=int(total) - int(problems) - int(skipped),
@@ -219,7 +224,7 @@ def _skip_sql(table: str, source: str, batch_id: int, mapping: dict[str, str]) -
     same = " and ".join(f"r.{f} is not distinct from t.{f}" for f in [*mapping, "extra"])
     return (
         f"exists (select 1 from {table} r where r._source = {quote_literal(source)} "
-        f"and r._batch_id < {batch_id} and {same})"
+        f"and r._batch_id < {batch_id} and r._problem is null and not r._skip and {same})"
     )
 
 
