@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -24,7 +23,7 @@ from rich.table import Table
 
 from persona.config import CONFIG_FILE, load_config, schema_json
 from persona.model.errors import PersonaError, ProjectError
-from persona.project import COUNT_FIELDS, Project, ingest_errors
+from persona.project import COUNT_FIELDS, BuildResult, Project, ingest_errors
 from persona.report.i18n import Lang, resolve_lang, text
 
 app = typer.Typer(
@@ -206,10 +205,17 @@ def _report_ingest(frame: pd.DataFrame, json_out: bool, lang: Lang) -> None:
     if json_out:
         _print_json({"sources": _records(frame)})
     else:
-        table = _table(text("ingest.title", lang), lang, ["source", "kind", *COUNT_FIELDS])
-        for row in _records(frame):
-            table.add_row(row["name"], row["kind"], *(f"{row[k]:,}" for k in COUNT_FIELDS))
-        out.print(table)
+        _print_ingest(frame, lang)
+    if ingest_errors(frame):
+        raise typer.Exit(1)
+
+
+def _print_ingest(frame: pd.DataFrame, lang: Lang) -> None:
+    """The ingest table, then warnings and errors on stderr."""
+    table = _table(text("ingest.title", lang), lang, ["source", "kind", *COUNT_FIELDS])
+    for row in _records(frame):
+        table.add_row(row["name"], row["kind"], *(f"{row[k]:,}" for k in COUNT_FIELDS))
+    out.print(table)
     for name, warnings in zip(frame["name"], frame["warnings"], strict=True):
         for warning in warnings:
             err.print(f"[yellow]{name}:[/] {warning}", highlight=False)
@@ -218,7 +224,6 @@ def _report_ingest(frame: pd.DataFrame, json_out: bool, lang: Lang) -> None:
         err.print(text("ingest.errors", lang, n=len(errors)))
         for error in errors:
             err.print(f"  - {error}", highlight=False, markup=False)
-        raise typer.Exit(1)
 
 
 def _table(title: str, lang: Lang, columns: list[str]) -> Table:
@@ -332,34 +337,83 @@ def export_frame(frame: pd.DataFrame, path: Path) -> int:
 
 @app.command()
 def build(project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None) -> None:
-    """Run every pipeline stage (ingest so far) and record the build."""
+    """Run every pipeline stage (ingest, clean, quality so far) and record the build."""
     language = _lang(lang, project)
     with _user_errors(language), _open(project, language) as opened:
         with _progress(not json_out) as progress:
             result = opened.build(progress)
-        seconds = (result.finished_at - result.started_at).total_seconds()
+        _report_build(result, json_out, language)
+
+
+def _build_dict(result: BuildResult) -> dict[str, Any]:
+    return {
+        "build_id": result.build_id,
+        "stages": result.stages,
+        "seconds": (result.finished_at - result.started_at).total_seconds(),
+        "sources": _records(result.ingest),
+        "clean": _records(result.clean),
+        "quality_score": result.quality.score,
+    }
+
+
+def _report_build(result: BuildResult, json_out: bool, lang: Lang, **extra: Any) -> None:
+    if json_out:
+        _print_json({**extra, **_build_dict(result)})
+        if ingest_errors(result.ingest):
+            raise typer.Exit(1)
+        return
+    _print_ingest(result.ingest, lang)
+    duplicates = int(result.clean["duplicates"].sum()) if len(result.clean) else 0
+    out.print(text("build.clean", lang, duplicates=duplicates, score=result.quality.score))
+    seconds = (result.finished_at - result.started_at).total_seconds()
+    stages = ", ".join(result.stages)
+    out.print(text("build.done", lang, build_id=result.build_id, stages=stages, seconds=seconds))
+    if ingest_errors(result.ingest):
+        raise typer.Exit(1)
+
+
+@app.command()
+def quality(
+    project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
+) -> None:
+    """Show the data-quality report: completeness, validity, uniqueness, freshness per source."""
+    language = _lang(lang, project)
+    with _user_errors(language), _open(project, language) as opened:
+        report = opened.quality()
         if json_out:
-            _print_json(
-                {
-                    "build_id": result.build_id,
-                    "stages": result.stages,
-                    "seconds": seconds,
-                    "sources": _records(result.ingest),
-                }
-            )
-            if ingest_errors(result.ingest):
-                raise typer.Exit(1)
+            _print_json(report.to_dict())
             return
-        _report_ingest(result.ingest, False, language)
-        out.print(
-            text(
-                "build.done",
-                language,
-                build_id=result.build_id,
-                stages=", ".join(result.stages),
-                seconds=seconds,
-            )
+        table = _table(
+            text("quality.title", language, score=report.score),
+            language,
+            ["source", "field", "completeness", "validity", "uniqueness", "distinct", "top"],
         )
+        for source in report.sources:
+            table.add_section()
+            for f in source.fields:
+                top = ", ".join(f"{v} ({n:,})" for v, n in f.top[:3])
+                table.add_row(
+                    source.name,
+                    f.field,
+                    f"{f.completeness:.1%}",
+                    f"{f.validity:.1%}",
+                    f"{f.uniqueness:.1%}",
+                    f"{f.distinct:,}",
+                    top,
+                )
+        out.print(table)
+        for source in report.sources:
+            out.print(
+                text(
+                    "quality.source",
+                    language,
+                    name=source.name,
+                    score=source.score,
+                    records=source.records,
+                    newest=source.newest or "-",
+                    days=source.days_since_newest if source.days_since_newest is not None else "-",
+                )
+            )
 
 
 @app.command()
@@ -374,31 +428,14 @@ def demo(
     """Generate the demo data, build it, and summarise what was made and where."""
     language = resolve_lang(lang)
     with _user_errors(language):
-        started = time.perf_counter()
         summary = _generate_demo(directory, customers, seed, language)
         with Project.open(directory) as opened, _progress(not json_out) as progress:
             result = opened.build(progress)
+        if not json_out:
+            out.print(text("demo.data", language, path=directory, **summary))
+        _report_build(result, json_out, language, demo=summary)
         if json_out:
-            _print_json(
-                {
-                    "demo": summary,
-                    "build_id": result.build_id,
-                    "seconds": time.perf_counter() - started,
-                    "sources": _records(result.ingest),
-                }
-            )
             return
-        out.print(text("demo.data", language, path=directory, **summary))
-        _report_ingest(result.ingest, False, language)
-        out.print(
-            text(
-                "build.done",
-                language,
-                build_id=result.build_id,
-                stages=", ".join(result.stages),
-                seconds=time.perf_counter() - started,
-            )
-        )
         out.print(
             text(
                 "demo.where",

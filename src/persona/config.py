@@ -112,6 +112,52 @@ class Source(_Strict):
         return self
 
 
+CleanRule = Literal[
+    "fullwidth",
+    "trim",
+    "collapse_spaces",
+    "lower",
+    "upper",
+    "phone",
+    "email",
+    "gender",
+    "city",
+    "province",
+    "none",
+]
+
+
+class CleaningConfig(_Strict):
+    """How the clean stage standardises values (defaults per canonical field in docs)."""
+
+    rules: dict[str, list[CleanRule]] = Field(
+        default_factory=dict,
+        description="Canonical field -> the rules to apply instead of its defaults, in order.",
+    )
+    email_provider_rules: bool = Field(
+        default=False,
+        description="Also drop dots and +tags in Gmail local parts (a.b+x@gmail.com = ab@).",
+    )
+    drop_exact_duplicates: bool = Field(
+        default=True, description="Drop rows identical to an earlier row of the same source."
+    )
+    outliers: Literal["robust_z", "iqr", "none"] = Field(
+        default="robust_z", description="How numeric outliers are flagged (per source, field)."
+    )
+    outlier_threshold: float = Field(
+        default=3.5, gt=0, description="|robust z| above this, or this many IQRs outside Q1-Q3."
+    )
+
+    @field_validator("rules")
+    @classmethod
+    def _known_fields(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        known = sorted({f.name for kind in Kind for f in canonical_fields(kind)})
+        for name in value:
+            if name not in known:
+                raise ValueError(f"{name!r} is not a canonical field{did_you_mean(name, known)}")
+        return value
+
+
 class ProjectConfig(_Strict):
     """The whole persona.yaml."""
 
@@ -124,6 +170,9 @@ class ProjectConfig(_Strict):
         default="zh", description="Language of messages and reports: zh or en."
     )
     sources: list[Source] = Field(default_factory=list, description="The data sources.")
+    cleaning: CleaningConfig = Field(
+        default_factory=CleaningConfig, description="Options of the clean stage."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -238,6 +287,8 @@ def _valid_keys(parent: tuple[str | int, ...]) -> list[str]:
     model: type[BaseModel] = ProjectConfig
     if parent and parent[0] == "sources":
         model = Source
+    elif parent and parent[0] == "cleaning":
+        model = CleaningConfig
     return list(model.model_fields)
 
 

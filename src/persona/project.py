@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -22,7 +22,9 @@ import pandas as pd
 from persona.config import ProjectConfig, load_config
 from persona.engine.duckdb import DuckDBEngine
 from persona.model.errors import ProjectError
+from persona.pipeline.clean import run_clean
 from persona.pipeline.ingest import ProgressCallback, SourceReport, ingest
+from persona.pipeline.quality import QualityReport, quality_report
 from persona.store import STORE_DIR, migrate, store_path
 
 COUNT_FIELDS = ("received", "loaded", "quarantined", "skipped")
@@ -66,7 +68,8 @@ class BuildResult:
     ingest: pd.DataFrame
     started_at: datetime
     finished_at: datetime
-    notes: list[str] = field(default_factory=list)
+    clean: pd.DataFrame
+    quality: QualityReport
 
 
 class Project:
@@ -143,7 +146,9 @@ class Project:
         """Run every pipeline stage that exists so far, in order, and record the build."""
         started = datetime.now(UTC)
         result = self.ingest(progress=progress)
-        stages = ["ingest"]
+        cleaned = self.clean()
+        quality = self.quality()
+        stages = ["ingest", "clean", "quality"]
         finished = datetime.now(UTC)
         with self.engine.transaction():
             build_id = int(
@@ -153,7 +158,18 @@ class Project:
                 "insert into builds values (?, ?, ?, ?)",
                 [build_id, started, finished, json.dumps(stages)],
             )
-        return BuildResult(build_id, stages, result, started, finished)
+        return BuildResult(build_id, stages, result, started, finished, cleaned, quality)
+
+    def clean(self) -> pd.DataFrame:
+        """Run the clean stage; return per source the records cleaned and duplicates dropped."""
+        counts = run_clean(self.engine, self.config.cleaning)
+        return pd.DataFrame(
+            [asdict(c) for c in counts], columns=["source", "kind", "cleaned", "duplicates"]
+        )
+
+    def quality(self) -> QualityReport:
+        """The data-quality report of every source (see `persona.pipeline.quality`)."""
+        return quality_report(self.engine, self.config)
 
     # -- reading the store -------------------------------------------------------------------
 

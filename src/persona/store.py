@@ -59,6 +59,12 @@ MIGRATIONS: list[list[str]] = [
           build_id BIGINT primary key, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
           stages VARCHAR)""",
     ],
+    # v2: the clean stage's outlier flags (clean_<kind> tables are made by the stage itself).
+    [
+        """create table outliers (
+          kind VARCHAR, source VARCHAR, batch_id BIGINT, line BIGINT, field VARCHAR,
+          value DOUBLE, score DOUBLE, method VARCHAR)""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

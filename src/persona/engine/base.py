@@ -101,6 +101,9 @@ class Engine(Protocol):
     def drop(self, name: str) -> None:
         """Drop a table or view if it exists."""
 
+    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Append Python rows (in the table's column order) to a table."""
+
     def scan_csv(self, path: Path, dialect: CsvDialect) -> CsvScan:
         """Prepare a single parallel read of a UTF-8 delimited file (see `CsvScan`)."""
 

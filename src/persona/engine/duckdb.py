@@ -112,6 +112,20 @@ class DuckDBEngine:
             if self.fetch_all(f"select 1 from {catalog} where {column} = ?", [name]):
                 self.execute(f"drop {kind} {quote_identifier(name)}")
 
+    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Append Python rows (in the table's column order) to a table, as one Arrow batch."""
+        if not rows:
+            return
+        columns = self.table_columns(table)
+        data = pa.table({c: [row[i] for row in rows] for i, c in enumerate(columns)})
+        view = f"_rows_{table}"
+        with self._lock:
+            self._con.register(view, data)
+            try:
+                self.execute(f"insert into {quote_identifier(table)} select * from {view}")
+            finally:
+                self._con.unregister(view)
+
     def table_columns(self, name: str) -> list[str]:
         """The columns of a table or view, in order."""
         rel = self._con.sql(f"select * from {quote_identifier(name)} limit 0")

@@ -64,6 +64,26 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "构建 #{build_id} 完成（阶段：{stages}），用时 {seconds:.1f} 秒",
         "en": "Build #{build_id} finished (stages: {stages}) in {seconds:.1f} s",
     },
+    "build.clean": {
+        "zh": "清洗：去除完全重复的记录 {duplicates} 条；数据质量得分 {score}/100"
+        "（persona quality 查看详情）",
+        "en": "Clean: {duplicates} exact duplicates dropped; data-quality score {score}/100 "
+        "(details: persona quality)",
+    },
+    "quality.title": {
+        "zh": "数据质量（总分 {score}/100）",
+        "en": "Data quality (score {score}/100)",
+    },
+    "quality.source": {
+        "zh": "{name}：得分 {score}，{records} 条记录，最新 {newest}（{days} 天前）",
+        "en": "{name}: score {score}, {records} records, newest {newest} ({days} days ago)",
+    },
+    "col.field": {"zh": "字段", "en": "field"},
+    "col.completeness": {"zh": "完整率", "en": "complete"},
+    "col.validity": {"zh": "有效率", "en": "valid"},
+    "col.uniqueness": {"zh": "唯一率", "en": "unique"},
+    "col.distinct": {"zh": "不同值", "en": "distinct"},
+    "col.top": {"zh": "常见值", "en": "top values"},
     "demo.where": {
         "zh": "项目：{project}；存储：{store}；真实答案（用于检验）：{truth}",
         "en": "Project: {project}; store: {store}; ground truth (for checking): {truth}",

@@ -80,7 +80,8 @@ def coerce(value: str, field_type: FieldType, *, day_first: bool = False) -> str
             return (
                 f"coalesce(try_cast({trimmed} as date), "
                 f"try_strptime({trimmed}, {_strptime_formats(day_first)})::date, "
-                f"try_cast(try_cast({trimmed} as timestamptz) as date))"
+                f"try_cast(try_cast({trimmed} as timestamptz) as date), "
+                f"{_excel_serial(trimmed)}::date)"
             )
         case FieldType.TIMESTAMP:
             epoch = f"try_cast({trimmed} as double)"
@@ -91,9 +92,19 @@ def coerce(value: str, field_type: FieldType, *, day_first: bool = False) -> str
                 f"then to_timestamp({epoch} / 1000) "
                 f"when regexp_full_match({trimmed}, '\\d{{9,10}}(\\.\\d*)?') "
                 f"then to_timestamp({epoch}) end, "
-                f"try_strptime({trimmed}, {_strptime_formats(day_first)})::timestamptz)"
+                f"try_strptime({trimmed}, {_strptime_formats(day_first)})::timestamptz, "
+                f"{_excel_serial(trimmed)}::timestamptz)"
             )
     raise AssertionError(field_type)
+
+
+def _excel_serial(text: str) -> str:
+    """SQL of an Excel serial date (days since 1899-12-30, 10000-99999, maybe with a time)."""
+    return (
+        f"case when regexp_full_match({text}, '[1-9]\\d{{4}}(\\.\\d+)?') "
+        f"then timestamp '1899-12-30' + to_microseconds("
+        f"(try_cast({text} as double) * 86400000000)::bigint) end"
+    )
 
 
 REASONS = {
@@ -102,7 +113,9 @@ REASONS = {
     ),
     FieldType.INTEGER: "is not a whole number",
     FieldType.BOOLEAN: "is not a yes/no value; use 1/0, true/false, yes/no or 是/否",
-    FieldType.DATE: ("is not a date; use 2023-01-05, 2023/1/5, 2023年1月5日 or 20230105"),
+    FieldType.DATE: (
+        "is not a date; use 2023-01-05, 2023/1/5, 2023年1月5日, 20230105 or an Excel date number"
+    ),
     FieldType.TIMESTAMP: (
         "is not a timestamp; use ISO 8601 (2023-01-05 10:00:00, with or without a zone), "
         "2023/1/5 10:00, 2023年1月5日, or epoch seconds/milliseconds"
