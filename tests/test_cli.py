@@ -117,3 +117,18 @@ def test_messages_follow_the_language(make_project: MakeProject) -> None:
     assert "导入结果" in zh.stdout and "已加载" in zh.stdout
     en = persona("status", "-p", str(root), "--lang", "en")
     assert "running totals" in en.stdout and "loaded" in en.stdout
+
+
+def test_export_one_source_for_fixing_and_reingest(make_project: MakeProject) -> None:
+    root = make_project(CRM.replace("data/crm.csv", "data/crm/"), {"data/crm/day1.csv": DATA})
+    assert persona("ingest", "-p", str(root)).returncode == 0
+    fix = root / "fix.csv"
+    exported = persona("quarantine", "-p", str(root), "--source", "crm", "--export", str(fix))
+    assert exported.returncode == 0, exported.stderr
+    lines = fix.read_text("utf-8-sig").splitlines()
+    assert lines[0] == "id,born,quarantine_line,quarantine_reason"
+    assert lines[1].startswith("C2,不详,3,")
+    fixed = lines[0] + "\n" + lines[1].replace("不详", "1991-02-03") + "\n"
+    (root / "data/crm/day1-fixed.csv").write_text(fixed, encoding="utf-8")
+    again = json.loads(persona("ingest", "-p", str(root), "--json").stdout)["sources"][0]
+    assert (again["received"], again["loaded"], again["quarantined"]) == (1, 1, 0)

@@ -284,7 +284,7 @@ def quarantine(
     with _user_errors(language), _open(project, language) as opened:
         frame = opened.quarantine(source)
         if export is not None:
-            written = export_frame(frame, export)
+            written = opened.export_quarantine(export, source)
             if json_out:
                 _print_json({"exported": written, "file": str(export)})
             else:
@@ -313,26 +313,6 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _cell(value: Any) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def export_frame(frame: pd.DataFrame, path: Path) -> int:
-    """Write a DataFrame to csv (UTF-8 with BOM, for Excel), xlsx, jsonl or parquet."""
-    suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        frame.to_excel(path, index=False)
-    elif suffix in (".jsonl", ".ndjson"):
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
-    elif suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        raise ProjectError(
-            f"cannot export to {path}: unknown suffix {suffix!r}; "
-            "use .csv, .xlsx, .jsonl or .parquet"
-        )
-    return len(frame)
 
 
 @app.command()

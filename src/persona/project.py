@@ -21,6 +21,7 @@ import pandas as pd
 
 from persona.config import ProjectConfig, load_config
 from persona.engine.duckdb import DuckDBEngine
+from persona.export import write_frame
 from persona.model.errors import ProjectError
 from persona.pipeline.clean import run_clean
 from persona.pipeline.ingest import ProgressCallback, SourceReport, ingest
@@ -195,6 +196,19 @@ class Project:
         value = self.engine.fetch_all("select max(finished_at) from builds")[0][0]
         return value if isinstance(value, datetime) else None
 
+    def export_quarantine(self, path: Path, source: str | None = None) -> int:
+        """Write quarantined records to a file for fixing; return how many.
+
+        For one source, each record comes back in the source's own columns (plus
+        ``quarantine_line`` and ``quarantine_reason``), so the fixed file can be put back into
+        the source's folder and ingested; a line the reader could not split is in ``raw_line``.
+        Without a source, the listing of `quarantine()` is written.
+        """
+        frame = self.quarantine(source)
+        if source is not None:
+            frame = _as_source_rows(frame)
+        return write_frame(frame, path)
+
     def quarantine(self, source: str | None = None) -> pd.DataFrame:
         """The quarantined records (all, or one source's), oldest batch first."""
         if source is not None:
@@ -205,3 +219,16 @@ class Project:
             f"from quarantine {where} order by batch_id, line",
             [source] if source else None,
         )
+
+
+def _as_source_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine rows back in their source's columns, with their line and reason."""
+    rows: list[dict[str, Any]] = []
+    for line, reason, record in zip(frame["line"], frame["reason"], frame["record"], strict=True):
+        try:
+            values = json.loads(record) if isinstance(record, str) else None
+        except json.JSONDecodeError:
+            values = None
+        row = values if isinstance(values, dict) else {"raw_line": record}
+        rows.append({**row, "quarantine_line": line, "quarantine_reason": reason})
+    return pd.DataFrame(rows)

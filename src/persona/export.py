@@ -1,0 +1,40 @@
+"""Writing tables out for people: CSV for Excel, xlsx, JSON lines, parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from persona.model.errors import ProjectError
+
+FORMATS = (".csv", ".xlsx", ".jsonl", ".ndjson", ".parquet")
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> int:
+    """Write a DataFrame by its file suffix; return the number of rows written.
+
+    CSV is UTF-8 with a byte-order mark, so Excel opens Chinese text correctly.
+
+    Raises:
+        ProjectError: for an unknown suffix or a path that cannot be written.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ProjectError(
+            f"cannot export to {path}: unknown suffix {suffix!r}; "
+            "use .csv, .xlsx, .jsonl or .parquet"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".csv":
+            frame.to_csv(path, index=False, encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            frame.to_excel(path, index=False)
+        elif suffix == ".parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_json(path, orient="records", lines=True, force_ascii=False)
+    except OSError as exc:
+        raise ProjectError(f"cannot write {path}: {exc}") from None
+    return len(frame)
