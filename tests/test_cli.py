@@ -76,7 +76,7 @@ def test_ingest_status_quarantine_json(make_project: MakeProject, tmp_path: Path
     )
 
     built = json.loads(persona("build", "-p", str(root), "--json").stdout)
-    assert built["build_id"] == 1 and built["stages"] == ["ingest", "clean", "quality"]
+    assert built["build_id"] == 1 and built["stages"] == ["ingest", "clean", "resolve", "quality"]
     assert json.loads(persona("status", "-p", str(root), "--json").stdout)["last_build"]
 
 

@@ -70,3 +70,79 @@ def test_persona_demo_command(tmp_path: Path) -> None:
         check=True,
     )
     assert json.loads(status.stdout)["last_build"] is not None
+
+
+def test_demo_identities_are_recovered(demo: Path) -> None:
+    build = subprocess.run(
+        [sys.executable, "-m", "persona", "build", "-p", str(demo), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    assert json.loads(build.stdout)["stages"] == ["ingest", "clean", "resolve", "quality"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "persona",
+            "identity",
+            "evaluate",
+            "-p",
+            str(demo),
+            "--truth",
+            str(demo / "truth/identity.csv"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["f1"] >= 0.97, scores
+    assert scores["records"] == scores["matched_records"]
+    health = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "persona", "identity", "health", "-p", str(demo), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+    )
+    assert health["customers_with_profiles"] > 1500 and health["largest"][0]["records"] <= 5
+
+
+def test_profile_command_masks_by_default(demo: Path) -> None:
+    key = "C" + "0" * 5 + "1"
+    with Project.open(demo) as project:
+        key = str(project.engine.fetch_all("select min(customer_key) from clean_profiles")[0][0])
+    shown = subprocess.run(
+        [sys.executable, "-m", "persona", "profile", key, "-p", str(demo), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    data = json.loads(shown.stdout)
+    assert data["masked"] is True and key in data["identifiers"]["customer_keys"]
+    assert all("****" in phone for phone in data["identifiers"].get("phones", []))
+    explained = subprocess.run(
+        [sys.executable, "-m", "persona", "identity", "explain", key, "-p", str(demo), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(explained.stdout)["customer_id"] == data["customer_id"]
+    missing = subprocess.run(
+        [sys.executable, "-m", "persona", "profile", "no-such-person", "-p", str(demo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode == 1 and "no customer has 'no-such-person'" in missing.stderr

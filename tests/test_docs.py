@@ -8,7 +8,7 @@ from pathlib import Path
 import typer.main
 
 from persona.cli import app
-from persona.config import CleaningConfig, ProjectConfig, Source
+from persona.config import CleaningConfig, IdentityConfig, ProjectConfig, Source
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -47,8 +47,10 @@ def test_every_option_has_help_and_is_in_cli_md() -> None:
 
 
 def test_every_config_key_is_in_configuration_md() -> None:
-    text = (DOCS / "configuration.md").read_text() + (DOCS / "cleaning.md").read_text()
-    for model in (ProjectConfig, Source, CleaningConfig):
+    text = "".join(
+        (DOCS / name).read_text() for name in ("configuration.md", "cleaning.md", "identity.md")
+    )
+    for model in (ProjectConfig, Source, CleaningConfig, IdentityConfig):
         for key, field in model.model_fields.items():
             assert f"`{key}`" in text, f"{model.__name__}.{key} undocumented"
             assert field.description, f"{model.__name__}.{key} has no description"

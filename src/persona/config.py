@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from persona.model.errors import ConfigError
-from persona.model.kinds import Kind, canonical_fields
+from persona.model.kinds import IDENTIFIERS, Kind, canonical_fields
 from persona.model.suggest import did_you_mean
 
 CONFIG_FILE = "persona.yaml"
@@ -158,6 +158,56 @@ class CleaningConfig(_Strict):
         return value
 
 
+Survivorship = Literal["most_recent", "most_trusted", "most_frequent", "first_non_empty"]
+
+
+class IdentityConfig(_Strict):
+    """How the resolve stage links records into customers."""
+
+    link_on: list[str] = Field(
+        default_factory=lambda: list(IDENTIFIERS),
+        description="Identifier types that link records deterministically.",
+    )
+    blocked_values: list[str] = Field(
+        default_factory=list,
+        description="Extra placeholder values that never link (built-in ones always apply).",
+    )
+    max_people_per_identifier: int = Field(
+        default=3,
+        ge=1,
+        description="An identifier seen with more distinct keys of one kind stops linking.",
+    )
+    max_people_by_type: dict[str, int] = Field(
+        default_factory=lambda: {"device_id": 1},
+        description="Per identifier type overrides of max_people_per_identifier.",
+    )
+    probabilistic: bool = Field(
+        default=True, description="Also match profiles by name, birth date, phone, e-mail, city."
+    )
+    match_threshold: float = Field(
+        default=0.9, gt=0, lt=1, description="Match probability from which two profiles link."
+    )
+    source_priority: list[str] = Field(
+        default_factory=list,
+        description="Most trusted profile sources first (default: the order of `sources`).",
+    )
+    survivorship: dict[str, Survivorship] = Field(
+        default_factory=dict,
+        description="Attribute -> how its value is chosen (default: most_trusted).",
+    )
+
+    @field_validator("link_on")
+    @classmethod
+    def _known_identifiers(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in IDENTIFIERS:
+                raise ValueError(
+                    f"{name!r} is not an identifier{did_you_mean(name, list(IDENTIFIERS))}; "
+                    f"identifiers: {', '.join(IDENTIFIERS)}"
+                )
+        return value
+
+
 class ProjectConfig(_Strict):
     """The whole persona.yaml."""
 
@@ -172,6 +222,9 @@ class ProjectConfig(_Strict):
     sources: list[Source] = Field(default_factory=list, description="The data sources.")
     cleaning: CleaningConfig = Field(
         default_factory=CleaningConfig, description="Options of the clean stage."
+    )
+    identity: IdentityConfig = Field(
+        default_factory=IdentityConfig, description="Options of the resolve stage."
     )
 
     @field_validator("timezone")
@@ -289,6 +342,8 @@ def _valid_keys(parent: tuple[str | int, ...]) -> list[str]:
         model = Source
     elif parent and parent[0] == "cleaning":
         model = CleaningConfig
+    elif parent and parent[0] == "identity":
+        model = IdentityConfig
     return list(model.model_fields)
 
 

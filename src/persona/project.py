@@ -26,6 +26,9 @@ from persona.model.errors import ProjectError
 from persona.pipeline.clean import run_clean
 from persona.pipeline.ingest import ProgressCallback, SourceReport, ingest
 from persona.pipeline.quality import QualityReport, quality_report
+from persona.pipeline.resolve import ResolveReport, control, run_resolve
+from persona.pipeline.resolve.evaluate import Evaluation, evaluate
+from persona.privacy.masking import mask_value
 from persona.store import STORE_DIR, migrate, store_path
 
 COUNT_FIELDS = ("received", "loaded", "quarantined", "skipped")
@@ -71,6 +74,40 @@ class BuildResult:
     finished_at: datetime
     clean: pd.DataFrame
     quality: QualityReport
+    resolve: ResolveReport
+
+
+class IdentityNamespace:
+    """`project.identity`: find, explain, link, split and evaluate customers."""
+
+    def __init__(self, project: Project) -> None:
+        self._project = project
+
+    def find(self, ref: str) -> str:
+        """The customer_id a REF (id, record, or any identifier value) names."""
+        return control.find_customer(self._project.engine, ref)
+
+    def explain(self, ref: str) -> dict[str, Any]:
+        """Every record and identifier of the REF's customer, with why it belongs."""
+        return control.explain(self._project.engine, self.find(ref))
+
+    def link(self, ref1: str, ref2: str) -> int:
+        """Record that two REFs are one person (applied at every build); return its id."""
+        with self._project.engine.transaction():
+            return control.record_decision(self._project.engine, "link", ref1, ref2)
+
+    def split(self, ref: str) -> int:
+        """Record that a record or identifier must not link (applied at every build)."""
+        with self._project.engine.transaction():
+            return control.record_decision(self._project.engine, "split", ref)
+
+    def evaluate(self, truth: pd.DataFrame) -> Evaluation:
+        """Pairwise precision/recall/F1 against truth (source, customer_key, entity_id)."""
+        return evaluate(self._project.engine, self._project.config, truth)
+
+    def health(self) -> dict[str, Any]:
+        """Cluster sizes, the largest clusters and the share of singletons."""
+        return control.health(self._project.engine)
 
 
 class Project:
@@ -84,6 +121,7 @@ class Project:
         self.config = config
         self.engine = engine
         self.messages: list[str] = []
+        self.identity = IdentityNamespace(self)
 
     @classmethod
     def open(cls, path: str | Path = ".", *, memory_limit: str = "3GB") -> Project:
@@ -148,8 +186,9 @@ class Project:
         started = datetime.now(UTC)
         result = self.ingest(progress=progress)
         cleaned = self.clean()
+        resolved = self.resolve()
         quality = self.quality()
-        stages = ["ingest", "clean", "quality"]
+        stages = ["ingest", "clean", "resolve", "quality"]
         finished = datetime.now(UTC)
         with self.engine.transaction():
             build_id = int(
@@ -159,7 +198,7 @@ class Project:
                 "insert into builds values (?, ?, ?, ?)",
                 [build_id, started, finished, json.dumps(stages)],
             )
-        return BuildResult(build_id, stages, result, started, finished, cleaned, quality)
+        return BuildResult(build_id, stages, result, started, finished, cleaned, quality, resolved)
 
     def clean(self) -> pd.DataFrame:
         """Run the clean stage; return per source the records cleaned and duplicates dropped."""
@@ -167,6 +206,10 @@ class Project:
         return pd.DataFrame(
             [asdict(c) for c in counts], columns=["source", "kind", "cleaned", "duplicates"]
         )
+
+    def resolve(self) -> ResolveReport:
+        """Run the resolve stage: link clean records into customers (see docs/identity.md)."""
+        return run_resolve(self.engine, self.config, _splink_matcher)
 
     def quality(self) -> QualityReport:
         """The data-quality report of every source (see `persona.pipeline.quality`)."""
@@ -209,6 +252,31 @@ class Project:
             frame = _as_source_rows(frame)
         return write_frame(frame, path)
 
+    def profile(self, ref: str, *, unmask: bool = False) -> dict[str, Any]:
+        """One customer's 360° view: attributes, identifiers, sources, coverage, records.
+
+        Direct identifiers are masked unless `unmask` (DESIGN.md section 9).
+        """
+        customer_id = self.identity.find(ref)
+        row = self.engine.fetch_df("select * from customers where customer_id = ?", [customer_id])
+        data = {str(k): _plain(v) for k, v in row.iloc[0].to_dict().items()}
+        identifiers = {k: data.pop(k) for k in list(data) if k in IDENTIFIER_LISTS}
+        coverage = {k.removeprefix("has_"): data.pop(k) for k in list(data) if k.startswith("has_")}
+        show = (lambda _k, v: v) if unmask else mask_value
+        return {
+            "customer_id": customer_id,
+            "attributes": {
+                k: show(k, v)
+                for k, v in data.items()
+                if k not in ("customer_id", "sources", "profile_records")
+            },
+            "identifiers": {k: show(k, v) for k, v in identifiers.items() if v},
+            "sources": data["sources"],
+            "coverage": coverage,
+            "profile_records": data["profile_records"],
+            "masked": not unmask,
+        }
+
     def quarantine(self, source: str | None = None) -> pd.DataFrame:
         """The quarantined records (all, or one source's), oldest batch first."""
         if source is not None:
@@ -232,3 +300,36 @@ def _as_source_rows(frame: pd.DataFrame) -> pd.DataFrame:
         row = values if isinstance(values, dict) else {"raw_line": record}
         rows.append({**row, "quarantine_line": line, "quarantine_reason": reason})
     return pd.DataFrame(rows)
+
+
+def _splink_matcher(records: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Probable matches between profile records (Splink is imported only when needed)."""
+    from persona.pipeline.matching import MatchSettings, predict_matches
+
+    return predict_matches(records, MatchSettings(threshold=threshold))
+
+
+IDENTIFIER_LISTS = (
+    "customer_keys",
+    "emails",
+    "phones",
+    "device_ids",
+    "member_nos",
+    "unionids",
+    "id_numbers",
+)
+
+
+def _plain(value: Any) -> Any:
+    """A store value as plain JSON-ready Python (lists, str dates, None for missing)."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is pd.NaT or value is pd.NA:
+        return None
+    return value

@@ -37,3 +37,7 @@ class EngineError(PersonaError):
     def __init__(self, message: str, sql: str | None = None) -> None:
         self.sql = sql
         super().__init__(f"{message}\nSQL: {sql}" if sql else message)
+
+
+class UnknownReferenceError(LookupError, PersonaError):
+    """A REF (customer id, record or identifier value) names no customer, or several."""

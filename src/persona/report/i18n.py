@@ -84,6 +84,23 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "col.uniqueness": {"zh": "唯一率", "en": "unique"},
     "col.distinct": {"zh": "不同值", "en": "distinct"},
     "col.top": {"zh": "常见值", "en": "top values"},
+    "identity.decided": {
+        "zh": "已记录人工决定 #{id}（{action}）；下次 persona build 起生效",
+        "en": "Recorded decision #{id} ({action}); it applies from the next persona build on",
+    },
+    "identity.evaluated": {
+        "zh": "两两精确率 {precision:.4f}，召回率 {recall:.4f}，F1 {f1:.4f}（{records} 条记录，"
+        "完全还原的人 {exact_clusters:.2%}）",
+        "en": "Pairwise precision {precision:.4f}, recall {recall:.4f}, F1 {f1:.4f} "
+        "({records} records; people recovered exactly: {exact_clusters:.2%})",
+    },
+    "identity.health": {
+        "zh": "{customers} 位客户（{customers_with_profiles} 位有资料）；单条记录占比 "
+        "{singleton_share:.1%}；排除的标识 {excluded} 个；最大的客户：{largest}",
+        "en": "{customers} customers ({customers_with_profiles} with profiles); singletons "
+        "{singleton_share:.1%}; identifiers excluded {excluded}; largest: {largest}",
+    },
+    "col.node": {"zh": "节点", "en": "node"},
     "demo.where": {
         "zh": "项目：{project}；存储：{store}；真实答案（用于检验）：{truth}",
         "en": "Project: {project}; store: {store}; ground truth (for checking): {truth}",
