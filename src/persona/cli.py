@@ -394,6 +394,19 @@ def quality(
                     days=source.days_since_newest if source.days_since_newest is not None else "-",
                 )
             )
+        if report.coverage:
+            shares = ", ".join(
+                f"{text('kind.' + k, language)} {v:.0%}"
+                for k, v in report.coverage["share_with"].items()
+            )
+            out.print(
+                text(
+                    "quality.coverage",
+                    language,
+                    shares=shares,
+                    customers=report.coverage["customers"],
+                )
+            )
 
 
 @app.command()

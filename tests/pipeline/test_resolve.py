@@ -188,3 +188,12 @@ def test_identity_commands(root: Path) -> None:
     assert {"rec:crm:1:4", "rec:crm:1:5"} <= {link["node"] for link in c3["links"]}
     unknown = persona("identity", "link", "C1", "nobody")
     assert unknown.returncode == 1 and "'nobody'" in unknown.stderr
+
+
+def test_quality_report_shows_dimension_coverage(root: Path) -> None:
+    with build(root) as project:
+        coverage = project.quality().coverage
+    assert coverage["customers"] == 5  # C1+M1, C2, C3, C4, M2
+    assert coverage["share_with"]["profiles"] == 1.0
+    assert coverage["share_with"]["events"] == 0.4  # C1+M1 and M2 have events
+    assert coverage["customers_by_kinds"] == {"1": 3, "2": 2}

@@ -64,10 +64,15 @@ class SourceQuality:
 
 @dataclass
 class QualityReport:
-    """The whole report; `to_dict` is what `persona quality --json` prints."""
+    """The whole report; `to_dict` is what `persona quality --json` prints.
+
+    `coverage` (once the resolve stage has run): per data kind, the share of customers with a
+    profile who have records of that kind, and how many of them have 1, 2 ... 5 kinds.
+    """
 
     score: float
     sources: list[SourceQuality]
+    coverage: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -79,7 +84,29 @@ def quality_report(engine: Engine, config: ProjectConfig) -> QualityReport:
     sources = [_source_quality(engine, s) for s in config.sources]
     records = sum(s.records for s in sources)
     score = sum(s.score * s.records for s in sources) / records if records else 0.0
-    return QualityReport(round(score, 1), sources)
+    return QualityReport(round(score, 1), sources, _coverage(engine))
+
+
+def _coverage(engine: Engine) -> dict[str, Any]:
+    """Which of the five data kinds the customers with a profile have (the seed's dimensions)."""
+    if not engine.table_exists("customers"):
+        return {}
+    flags = [f"has_{kind.value}" for kind in Kind]
+    row = engine.fetch_all(
+        f"select count(*), {', '.join(f'avg({f}::int)' for f in flags)} from customers "
+        "where profile_records > 0"
+    )[0]
+    if not row[0]:
+        return {}
+    kinds = engine.fetch_all(
+        f"select {' + '.join(f'{f}::int' for f in flags)} as n, count(*) from customers "
+        "where profile_records > 0 group by 1 order by 1"
+    )
+    return {
+        "customers": int(row[0]),
+        "share_with": {k.value: round(float(v), 4) for k, v in zip(Kind, row[1:], strict=True)},
+        "customers_by_kinds": {str(int(n)): int(c) for n, c in kinds},
+    }
 
 
 def _source_quality(engine: Engine, source: Source) -> SourceQuality:
