@@ -332,6 +332,7 @@ def _build_dict(result: BuildResult) -> dict[str, Any]:
         "seconds": (result.finished_at - result.started_at).total_seconds(),
         "sources": _records(result.ingest),
         "clean": _records(result.clean),
+        "resolve": asdict(result.resolve),
         "quality_score": result.quality.score,
     }
 
@@ -345,6 +346,19 @@ def _report_build(result: BuildResult, json_out: bool, lang: Lang, **extra: Any)
     _print_ingest(result.ingest, lang)
     duplicates = int(result.clean["duplicates"].sum()) if len(result.clean) else 0
     out.print(text("build.clean", lang, duplicates=duplicates, score=result.quality.score))
+    resolved = result.resolve
+    out.print(
+        text(
+            "build.resolve",
+            lang,
+            records=resolved.records,
+            customers=resolved.customers,
+            matches=resolved.matched_pairs,
+            excluded=resolved.excluded,
+        )
+    )
+    for stale in resolved.stale_decisions:
+        err.print(text("build.stale", lang, decision=stale), highlight=False)
     seconds = (result.finished_at - result.started_at).total_seconds()
     stages = ", ".join(result.stages)
     out.print(text("build.done", lang, build_id=result.build_id, stages=stages, seconds=seconds))

@@ -27,6 +27,7 @@ from persona.pipeline.clean import run_clean
 from persona.pipeline.ingest import ProgressCallback, SourceReport, ingest
 from persona.pipeline.quality import QualityReport, quality_report
 from persona.pipeline.resolve import ResolveReport, control, run_resolve
+from persona.pipeline.resolve.decisions import append_decision, load_decisions
 from persona.pipeline.resolve.evaluate import Evaluation, evaluate
 from persona.privacy.masking import mask_value
 from persona.store import STORE_DIR, migrate, store_path
@@ -92,14 +93,18 @@ class IdentityNamespace:
         return control.explain(self._project.engine, self.find(ref))
 
     def link(self, ref1: str, ref2: str) -> int:
-        """Record that two REFs are one person (applied at every build); return its id."""
-        with self._project.engine.transaction():
-            return control.record_decision(self._project.engine, "link", ref1, ref2)
+        """Record that two REFs are one person (applied at every build); return its number.
+
+        Decisions live in the project folder (identity-decisions.jsonl), so they survive any
+        rebuild of the store.
+        """
+        nodes = control.decision_nodes(self._project.engine, "link", [ref1, ref2])
+        return append_decision(self._project.root, "link", ref1, ref2, nodes)
 
     def split(self, ref: str) -> int:
-        """Record that a record or identifier must not link (applied at every build)."""
-        with self._project.engine.transaction():
-            return control.record_decision(self._project.engine, "split", ref)
+        """Record that a record (or a phone, e-mail ...) must not link; return its number."""
+        nodes = control.decision_nodes(self._project.engine, "split", [ref])
+        return append_decision(self._project.root, "split", ref, None, nodes)
 
     def evaluate(self, truth: pd.DataFrame) -> Evaluation:
         """Pairwise precision/recall/F1 against truth (source, customer_key, entity_id)."""
@@ -209,7 +214,7 @@ class Project:
 
     def resolve(self) -> ResolveReport:
         """Run the resolve stage: link clean records into customers (see docs/identity.md)."""
-        return run_resolve(self.engine, self.config, _splink_matcher)
+        return run_resolve(self.engine, self.config, _splink_matcher, load_decisions(self.root))
 
     def quality(self) -> QualityReport:
         """The data-quality report of every source (see `persona.pipeline.quality`)."""

@@ -65,7 +65,8 @@ MIGRATIONS: list[list[str]] = [
           kind VARCHAR, source VARCHAR, batch_id BIGINT, line BIGINT, field VARCHAR,
           value DOUBLE, score DOUBLE, method VARCHAR)""",
     ],
-    # v3: identity resolution: ids, links, human decisions (customers is made by the stage).
+    # v3: identity resolution: ids and links (customers is made by the stage; human decisions
+    # live in the project folder, see persona.pipeline.resolve.decisions).
     [
         """create table customer_ids (
           customer_id VARCHAR primary key, seq BIGINT, minted_at TIMESTAMPTZ,
@@ -74,9 +75,6 @@ MIGRATIONS: list[list[str]] = [
           node VARCHAR primary key, node_type VARCHAR, customer_id VARCHAR, source VARCHAR,
           reason VARCHAR, score DOUBLE)""",
         """create table identity_excluded (node VARCHAR, reason VARCHAR)""",
-        """create table identity_decisions (
-          decision_id BIGINT, action VARCHAR, node1 VARCHAR, node2 VARCHAR,
-          made_at TIMESTAMPTZ, ref1 VARCHAR, ref2 VARCHAR)""",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

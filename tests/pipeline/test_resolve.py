@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -105,9 +106,12 @@ def test_split_and_link_decisions_survive_rebuilds(root: Path) -> None:
         c1 = project.identity.find("C1")
         project.identity.split("M1")
         project.identity.link("C2", "C3")
-    for _ in range(2):  # applied at the next build, and at every build after it
+    for full_rebuild in (False, False, True):  # every build after, even from scratch
+        if full_rebuild:
+            shutil.rmtree(root / ".persona")
         with build(root) as project:
-            assert project.identity.find("M1") != project.identity.find("C1") == c1
+            assert project.identity.find("M1") != project.identity.find("C1")
+            assert full_rebuild or project.identity.find("C1") == c1
             assert project.identity.find("C2") == project.identity.find("C3")
             reasons = {
                 link["node"]: link["reason"] for link in project.identity.explain("C2")["links"]

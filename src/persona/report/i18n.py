@@ -64,6 +64,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "构建 #{build_id} 完成（阶段：{stages}），用时 {seconds:.1f} 秒",
         "en": "Build #{build_id} finished (stages: {stages}) in {seconds:.1f} s",
     },
+    "build.resolve": {
+        "zh": "识别：{records} 条资料记录归并为 {customers} 位客户（概率匹配 {matches} 对，"
+        "排除共用/占位标识 {excluded} 个）",
+        "en": "Resolve: {records} profile records into {customers} customers ({matches} probable "
+        "matches; {excluded} shared or placeholder identifiers excluded)",
+    },
+    "build.stale": {
+        "zh": "人工决定已无对应数据，未应用：{decision}",
+        "en": "A decision no longer names any data and was not applied: {decision}",
+    },
     "build.clean": {
         "zh": "清洗：去除完全重复的记录 {duplicates} 条；数据质量得分 {score}/100"
         "（persona quality 查看详情）",

@@ -18,6 +18,9 @@ import pandas as pd
 
 from persona.config import IdentityConfig, ProjectConfig
 from persona.engine.base import Engine
+from persona.model.errors import PersonaError
+from persona.pipeline.resolve.control import decision_nodes
+from persona.pipeline.resolve.decisions import Decision
 from persona.pipeline.resolve.graph import EDGES, NODES, build_graph
 from persona.pipeline.resolve.ids import assign_ids
 from persona.pipeline.resolve.survivorship import build_customers
@@ -39,23 +42,27 @@ class ResolveReport:
     excluded: int
     merged_ids: int
     minted_ids: int
+    stale_decisions: list[str]
 
 
 def run_resolve(
-    engine: Engine, config: ProjectConfig, matcher: Matcher | None = None
+    engine: Engine,
+    config: ProjectConfig,
+    matcher: Matcher | None = None,
+    decisions: list[Decision] | None = None,
 ) -> ResolveReport:
     """Resolve every clean record into customers (see the module docstring)."""
     identity = config.identity
     with engine.transaction():
         build_graph(engine, identity)
         matched = _add_matches(engine, identity, matcher)
-        _apply_decisions(engine)
+        stale = _apply_decisions(engine, decisions or [])
         nodes, labels = _components(engine)
         frame = pd.DataFrame({"node": nodes, "cluster": labels})
         ids = assign_ids(engine, frame)
         _write_links(engine, frame, ids)
         build_customers(engine, config)
-    return _report(engine, matched, ids)
+    return _report(engine, matched, ids, stale)
 
 
 def _add_matches(engine: Engine, config: IdentityConfig, matcher: Matcher | None) -> int:
@@ -81,32 +88,48 @@ def _add_matches(engine: Engine, config: IdentityConfig, matcher: Matcher | None
     return len(rows)
 
 
-def _apply_decisions(engine: Engine) -> None:
-    """Human decisions win over every rule: links add an edge, splits cut a node loose."""
-    engine.execute(
-        f"insert into {EDGES} select node1, node2, 'decision: link', null "
-        "from identity_decisions where action = 'link'"
-    )
-    splits = [
-        str(r[0])
-        for r in engine.fetch_all("select node1 from identity_decisions where action = 'split'")
-    ]
-    for node in splits:
-        if node.startswith("rec:"):
-            # The record keeps only identifiers no other record has; it loses every other link.
-            engine.execute(
-                f"delete from {EDGES} where (a = ? or b = ?) and not (reason = 'record' and a = ? "
-                f"and b in (select b from {EDGES} where reason = 'record' group by b "
-                "having count(*) = 1))",
-                [node, node, node],
-            )
+def _apply_decisions(engine: Engine, decisions: list[Decision]) -> list[str]:
+    """Human decisions win over every rule: links add an edge, splits cut a node loose.
+
+    Returns the decisions that no longer name anything (their data is gone).
+    """
+    stale = []
+    for decision in decisions:
+        refs = [decision.ref1] if decision.ref2 is None else [decision.ref1, decision.ref2]
+        try:
+            nodes = decision_nodes(engine, decision.action, refs, NODES)
+        except PersonaError:
+            nodes = [
+                n
+                for n in decision.nodes
+                if engine.fetch_all(f"select 1 from {NODES} where node = ?", [n])
+            ]
+            if len(nodes) != len(refs):
+                stale.append(f"{decision.action} {' '.join(refs)}")
+                continue
+        if decision.action == "link":
+            engine.insert_rows(EDGES, [(nodes[0], nodes[1], "decision: link", None)])
+        elif nodes[0].startswith("rec:"):
+            _split_record(engine, nodes[0])
         else:
+            node = nodes[0]
             engine.execute(f"delete from {EDGES} where a = ? or b = ?", [node, node])
             engine.execute(f"delete from {NODES} where node = ?", [node])
             engine.execute(
                 "insert into identity_excluded values (?, 'split by a person: does not link')",
                 [node],
             )
+    return stale
+
+
+def _split_record(engine: Engine, node: str) -> None:
+    """The record keeps only identifiers no other record has; it loses every other link."""
+    engine.execute(
+        f"delete from {EDGES} where (a = ? or b = ?) and not (reason = 'record' and a = ? "
+        f"and b in (select b from {EDGES} where reason = 'record' group by b "
+        "having count(*) = 1))",
+        [node, node, node],
+    )
 
 
 def _components(engine: Engine) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +178,7 @@ def _write_links(engine: Engine, frame: pd.DataFrame, ids: pd.Series) -> None:
     )
 
 
-def _report(engine: Engine, matched: int, ids: pd.Series) -> ResolveReport:
+def _report(engine: Engine, matched: int, ids: pd.Series, stale: list[str]) -> ResolveReport:
     fetch = engine.fetch_all
     sizes = fetch(
         "select count(*), count(*) filter (where n = 1), coalesce(max(n), 0) from "
@@ -180,4 +203,5 @@ def _report(engine: Engine, matched: int, ids: pd.Series) -> ResolveReport:
         excluded=excluded,
         merged_ids=merged,
         minted_ids=minted,
+        stale_decisions=stale,
     )

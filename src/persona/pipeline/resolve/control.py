@@ -7,7 +7,6 @@ A REF is a `customer_id` (a retired one leads to its successor), a record node
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from persona.engine.base import Engine, quote_literal
@@ -17,13 +16,12 @@ from persona.pipeline.clean.rules import clean_sql
 from persona.pipeline.resolve.graph import ANCHORS
 
 
-def find_nodes(engine: Engine, ref: str) -> list[str]:
-    """The graph nodes a REF names (empty when none)."""
+def find_nodes(engine: Engine, ref: str, nodes_table: str = "identity_links") -> list[str]:
+    """The graph nodes a REF names (empty when none), looked up in `nodes_table`."""
     ref = ref.strip()
     if ref.startswith("rec:"):
-        return (
-            [ref] if engine.fetch_all("select 1 from identity_links where node = ?", [ref]) else []
-        )
+        found = engine.fetch_all(f"select 1 from {nodes_table} where node = ?", [ref])
+        return [ref] if found else []
     candidates = []
     for type_ in IDENTIFIERS:
         value = engine.fetch_all(f"select {clean_sql(Kind.PROFILES, type_, quote_literal(ref))}")
@@ -35,7 +33,8 @@ def find_nodes(engine: Engine, ref: str) -> list[str]:
     return [
         str(r[0])
         for r in engine.fetch_all(
-            f"select node from identity_links where node in ({marks}) order by node", candidates
+            f"select distinct node from {nodes_table} where node in ({marks}) order by node",
+            candidates,
         )
     ]
 
@@ -106,17 +105,17 @@ def explain(engine: Engine, customer_id: str) -> dict[str, Any]:
     }
 
 
-def record_decision(engine: Engine, action: str, ref1: str, ref2: str | None = None) -> int:
-    """Record a human `link` (of two REFs) or `split` (of one); return the decision id.
-
-    The decision is applied at the next `persona build` and at every build after it.
+def decision_nodes(
+    engine: Engine, action: str, refs: list[str], nodes_table: str = "identity_links"
+) -> list[str]:
+    """The graph nodes a decision's REFs name: a split of a key names its record(s).
 
     Raises:
         UnknownReferenceError: when a REF names no node.
     """
     nodes = []
-    for ref in [ref1] if ref2 is None else [ref1, ref2]:
-        found = find_nodes(engine, ref)
+    for ref in refs:
+        found = find_nodes(engine, ref, nodes_table)
         if not found and ref.startswith("cust_"):
             customer = find_customer(engine, ref)
             found = [
@@ -134,22 +133,7 @@ def record_decision(engine: Engine, action: str, ref1: str, ref2: str | None = N
         if action == "split":
             found = _records_keyed_by(engine, found[0]) or found
         nodes.append(found[0])
-    decision_id = int(
-        engine.fetch_all("select coalesce(max(decision_id), 0) + 1 from identity_decisions")[0][0]
-    )
-    engine.execute(
-        "insert into identity_decisions values (?, ?, ?, ?, ?, ?, ?)",
-        [
-            decision_id,
-            action,
-            nodes[0],
-            nodes[1] if len(nodes) > 1 else None,
-            datetime.now(UTC),
-            ref1,
-            ref2,
-        ],
-    )
-    return decision_id
+    return nodes
 
 
 def _records_keyed_by(engine: Engine, node: str) -> list[str]:
