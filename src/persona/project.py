@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from persona.config import ProjectConfig, load_config
+from persona.config import CONFIG_FILE, ProjectConfig, load_config
 from persona.engine.duckdb import DuckDBEngine
 from persona.export import write_frame
 from persona.model.errors import ProjectError
@@ -76,6 +76,29 @@ class BuildResult:
     clean: pd.DataFrame
     quality: QualityReport
     resolve: ResolveReport
+
+
+def init_project(directory: Path) -> list[str]:
+    """Create a project: a commented persona.yaml, data/ and out/; return what was created.
+
+    Raises:
+        ProjectError: when persona.yaml exists already or the folder cannot be written.
+    """
+    config = directory / CONFIG_FILE
+    if config.exists():
+        raise ProjectError(
+            f"{config} already exists and was not overwritten; remove it or pick another folder"
+        )
+    from importlib.resources import files
+
+    template = files("persona").joinpath("templates/persona.yaml").read_text(encoding="utf-8")
+    try:
+        for sub in ("data", "out"):
+            (directory / sub).mkdir(parents=True, exist_ok=True)
+        config.write_text(template.replace("{project}", directory.resolve().name), "utf-8")
+    except OSError as exc:
+        raise ProjectError(f"cannot create the project in {directory}: {exc}") from None
+    return [CONFIG_FILE, "data/", "out/"]
 
 
 class IdentityNamespace:

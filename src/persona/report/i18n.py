@@ -19,10 +19,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "Created project {path}: edit persona.yaml to add your sources, "
         "then run persona ingest",
     },
-    "init.exists": {
-        "zh": "{path} 已存在，未覆盖；删除它或换一个目录",
-        "en": "{path} already exists and was not overwritten; remove it or pick another folder",
-    },
     "ingest.title": {"zh": "导入结果（本次）", "en": "Ingest (this run)"},
     "status.title": {"zh": "数据源累计", "en": "Sources (running totals)"},
     "col.source": {"zh": "数据源", "en": "source"},

@@ -9,13 +9,14 @@ member_no for a member system ...).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from persona.config import ProjectConfig
 from persona.engine.base import Engine
-from persona.model.errors import MappingError
+from persona.model.errors import MappingError, ProjectError
 from persona.model.kinds import Kind
 
 KEY_ORDER = ("customer_key", "member_no", "unionid", "id_number", "device_id", "email", "phone")
@@ -38,6 +39,20 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `persona identity evaluate --json`."""
         return asdict(self)
+
+
+def read_truth(path: Path) -> pd.DataFrame:
+    """Read a truth CSV (source, customer_key, entity_id) as text.
+
+    Raises:
+        ProjectError: when the file is missing or not CSV.
+    """
+    if not path.is_file():
+        raise ProjectError(f"truth file {path} does not exist")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"cannot read truth file {path} as CSV: {exc}") from None
 
 
 def source_key(config: ProjectConfig, source_name: str) -> str:
