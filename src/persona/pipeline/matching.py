@@ -4,7 +4,9 @@
 record pairs that are probably the same person. It trains an unsupervised model on the records
 themselves (u by random sampling, m by expectation maximisation), so it needs no labels; the
 same input and seed give the same result bit for bit. Names are compared on their characters
-and on a pinyin key, so 张伟, 張偉, "Zhang Wei" and "WEI Zhang" can match.
+and on a pinyin key, so 张伟, 張偉, "Zhang Wei" and "WEI Zhang" can match; a name missing its
+given or family name, or with a typo in one of them, still agrees on the other word. Address,
+postcode and ID number are compared when the records have them.
 
 Inputs that are too small to train on (under `MIN_TRAINING_RECORDS` records) are scored with
 fixed prior parameters and no term-frequency adjustments.
@@ -18,13 +20,11 @@ Example:
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -32,10 +32,15 @@ import pandas as pd
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from pypinyin import lazy_pinyin
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+from persona.pipeline.names import name_key, normalise_name
+
 INPUT_COLUMNS = ("record_id", "source", "name", "birth_date", "phone", "email", "city")
+OPTIONAL_COLUMNS = ("address", "postcode", "id_number")
+"""Compared when present; a missing column is unknown on every record."""
+IDENTIFIER_COLUMNS = ("phone", "email", "id_number")
+"""Compared as identifiers: a value shared by too many records is a placeholder and ignored."""
 PAIR_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "match_weight")
 _PAIR_TYPES = ("str", "str", "float64", "float64")
 MIN_TRAINING_RECORDS = 1000
@@ -48,28 +53,13 @@ MAX_BLOCK_SIZE = 100
 """Blocking values shared by more records than this (placeholder phones, 1970-01-01 in one
 city) do not generate pairs; such records can still pair through another rule."""
 DETERMINISTIC_RECALL = 0.8
-"""Assumed share of true pairs that share a phone or an e-mail (sets the match prior)."""
+"""Assumed share of true pairs that share a phone, an e-mail or an ID number (sets the prior)."""
 IDENTIFIER_SHARING = 0.05
-"""Assumed share of people whose phone (or e-mail) another person in the data also has."""
+"""Assumed share of people whose phone (or e-mail, ID number) another person also has."""
 MIN_DUPLICATE_SHARE = 0.01
 """The prior assumes at least this share of records has a duplicate."""
 MAX_PRIOR = 0.001
 """At most one random pair in a thousand is taken to match, however dense a small input is."""
-
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_JOINERS = re.compile(r"['’‘`\-‐]")
-_NON_NAME = re.compile(r"[^\w]+|_")
-_COMPOUND_SURNAMES = frozenset((
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
-    "夏侯", "令狐", "端木", "独孤", "南宫", "西门", "百里", "呼延", "轩辕", "万俟", "澹台", "公冶",
-    "申屠", "太史", "闻人", "钟离", "赫连", "宗政", "濮阳", "公羊", "拓跋",
-))  # fmt: skip
-# Surname readings that differ from the character's everyday reading (曾 is zeng, not ceng).
-_SURNAME_READINGS = {
-    "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "区": "ou", "朴": "piao", "查": "zha",
-    "乐": "yue", "缪": "miao", "覃": "qin", "盖": "ge", "召": "shao", "翟": "zhai", "秘": "bi",
-    "种": "chong", "繁": "po", "员": "yun", "黑": "he", "折": "she", "祭": "zhai", "藏": "zang",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -97,8 +87,8 @@ def predict_matches(
     Args:
         records: One row per profile record with columns ``record_id`` (unique text),
             ``source``, ``name``, ``birth_date`` (date or None), ``phone`` (E.164 or None),
-            ``email`` (lower case or None) and ``city`` (canonical name or None); extra
-            columns are ignored.
+            ``email`` (lower case or None) and ``city`` (canonical name or None); optionally
+            ``address``, ``postcode`` and ``id_number``; other columns are ignored.
         settings: Threshold, sample size, seed and memory limit.
 
     Returns:
@@ -120,7 +110,7 @@ def predict_matches(
     creator = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="record_id",
-        comparisons=_comparisons(len(frame), term_frequencies=trained),
+        comparisons=_comparisons(frame, term_frequencies=trained),
         blocking_rules_to_generate_predictions=[block_on(key) for key in block_keys],
         probability_two_random_records_match=_match_prior(frame),
         retain_matching_columns=False,
@@ -160,9 +150,11 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
 
     Returns:
         One row per record: ``record_id``, ``name_norm`` (characters), ``name_key`` (sorted
-        pinyin/latin tokens), ``birth_date`` / ``birth_text`` / ``birth_swap``, ``phone``,
-        ``email``, ``email_user``, ``city`` and the blocking keys ``bk_*``. A phone or
-        e-mail shared by more than `MAX_BLOCK_SIZE` records is a placeholder and becomes null.
+        pinyin/latin words) and its first and last word ``name_first`` / ``name_last``,
+        ``birth_date`` / ``birth_text`` / ``birth_swap``, ``phone``, ``email``, ``email_user``,
+        ``city``, ``address_norm``, ``postcode``, ``id_number`` and the blocking keys ``bk_*``.
+        A phone, e-mail or ID number shared by more than `MAX_BLOCK_SIZE` records is a
+        placeholder and becomes null.
 
     Raises:
         ValueError: when a column is missing or a record id is null or repeated.
@@ -180,13 +172,26 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     names = _text(records["name"])
     frame["name_norm"] = _map_unique(names, normalise_name)
     frame["name_key"] = _map_unique(frame["name_norm"], name_key)
+    # name_key's words are sorted: a swapped, lost or misspelt word leaves the other in place.
+    frame["name_first"] = _map_unique(frame["name_key"], lambda key: key.split()[0])
+    frame["name_last"] = _map_unique(frame["name_key"], lambda key: key.split()[-1])
     birth = pd.to_datetime(records["birth_date"], errors="coerce").reset_index(drop=True)
     frame["birth_date"] = birth.dt.date.where(birth.notna(), None)
     frame["birth_text"] = birth.dt.strftime("%Y-%m-%d").where(birth.notna(), None)
     frame["birth_swap"] = birth.dt.strftime("%Y-%d-%m").where(birth.notna(), None)
     for column in ("phone", "email", "city"):
         frame[column] = _text(records[column])
-    for column in ("phone", "email"):
+    unknown = pd.Series([None] * len(frame), dtype=object)
+    optional = {
+        column: _text(records[column]) if column in records.columns else unknown
+        for column in OPTIONAL_COLUMNS
+    }
+    frame["address_norm"] = _map_unique(optional["address"], normalise_name)
+    frame["postcode"] = _map_unique(
+        optional["postcode"], lambda code: "".join(code.split()).upper()
+    )
+    frame["id_number"] = optional["id_number"]
+    for column in IDENTIFIER_COLUMNS:
         frame[column] = frame[column].where(_capped_key(frame, (column,)).notna(), None)
     for key, columns in _BLOCKING_KEYS.items():
         frame[key] = _capped_key(frame, columns)
@@ -195,55 +200,15 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def normalise_name(text: str) -> str | None:
-    """Return a name folded for comparison: NFKC, case-folded, accents and punctuation removed.
-
-    Chinese names lose all spaces (张　伟 -> 张伟); other names keep one space between words
-    (``"O'Brien,  JOHN"`` -> ``"obrien john"``).
-    """
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    words = _NON_NAME.sub(" ", _JOINERS.sub("", folded)).split()
-    if not words:
-        return None
-    return "".join(words) if _CJK.search(folded) else " ".join(words)
-
-
-def name_key(name: str) -> str:
-    """Return an order-free romanised key of a normalised name.
-
-    A Chinese name becomes its pinyin family name and given name (tones dropped, ü as u),
-    other names their words; the parts are sorted, so 张晓明, "zhang xiaoming" and
-    "xiaoming zhang" share the key ``"xiaoming zhang"``.
-    """
-    if not _CJK.search(name):
-        return " ".join(sorted(name.split()))
-    family_length = 2 if name[:2] in _COMPOUND_SURNAMES and len(name) > 2 else 1
-    family = _SURNAME_READINGS.get(name[0]) if family_length == 1 else None
-    family = family or _pinyin(name[:family_length])
-    given = _pinyin(name[family_length:])
-    return " ".join(sorted(part for part in (family, given) if part))
-
-
-def _pinyin(text: str) -> str:
-    if len(text) > 1 and text in _COMPOUND_SURNAMES:
-        return "".join(lazy_pinyin(text)).replace("v", "u")
-    return "".join(_char_pinyin(char) for char in text)
-
-
-@lru_cache(maxsize=65536)
-def _char_pinyin(char: str) -> str:
-    # One character at a time: given names are not words, and the cache makes 1M names fast.
-    return "".join(lazy_pinyin(char)).replace("v", "u")
-
-
-def _comparisons(records: int, *, term_frequencies: bool) -> list[Any]:
+def _comparisons(frame: pd.DataFrame, *, term_frequencies: bool) -> list[Any]:
     """The comparisons, each level with a prior (m, u) used until training replaces it.
 
-    Phone and e-mail agreement get a fixed u of ``IDENTIFIER_SHARING / records``: random
-    sampling almost never sees two people share one, and term frequencies would treat a
-    number held by two records as a common value.
+    Identifier agreement (phone, e-mail, ID number) gets a fixed u of ``IDENTIFIER_SHARING /
+    records``: random sampling almost never sees two people share one, and term frequencies
+    would treat a number held by two records as a common value. Address, postcode and ID
+    number are compared only when at least two records have one.
     """
+    records = len(frame)
 
     def level(creator: Any, m: float, u: float, tf: str | None = None) -> Any:
         if tf is not None and term_frequencies:
@@ -253,11 +218,9 @@ def _comparisons(records: int, *, term_frequencies: bool) -> list[Any]:
     def exact(column: str, m: float, u: float, tf: bool = False) -> Any:
         return level(cll.ExactMatchLevel(column), m, u, column if tf else None)
 
-    def identifier(column: str, m: float, share: float) -> Any:
+    def identifier(creator: Any, m: float, share: float) -> Any:
         u = min(share * IDENTIFIER_SHARING / records, 0.5)
-        return cll.ExactMatchLevel(column).configure(
-            m_probability=m, u_probability=u, fix_u_probability=True
-        )
+        return creator.configure(m_probability=m, u_probability=u, fix_u_probability=True)
 
     def comparison(name: str, null_column: str, *levels: Any) -> Any:
         return cl.CustomComparison(
@@ -269,15 +232,20 @@ def _comparisons(records: int, *, term_frequencies: bool) -> list[Any]:
     birth_week = cll.AbsoluteDateDifferenceLevel(
         "birth_date", input_is_string=False, threshold=7, metric="day"
     )
-    return [
+    name_word = cll.CustomLevel(
+        "name_first_l = name_first_r or name_last_l = name_last_r",
+        label_for_charts="One name word agrees",
+    )
+    comparisons = [
         comparison(
             "name",
             "name_key",
-            exact("name_norm", 0.58, 0.001, tf=True),
+            exact("name_norm", 0.57, 0.001, tf=True),
             exact("name_key", 0.25, 0.002, tf=True),
             level(cll.JaroWinklerLevel("name_key", 0.92), 0.1, 0.01),
-            level(cll.JaroWinklerLevel("name_key", 0.8), 0.05, 0.05),
-            level(cll.ElseLevel(), 0.02, 0.937),
+            level(name_word, 0.03, 0.01),
+            level(cll.JaroWinklerLevel("name_key", 0.8), 0.03, 0.05),
+            level(cll.ElseLevel(), 0.02, 0.927),
         ),
         comparison(
             "birth_date",
@@ -288,32 +256,79 @@ def _comparisons(records: int, *, term_frequencies: bool) -> list[Any]:
             level(birth_week, 0.02, 0.0005),
             level(cll.ElseLevel(), 0.06, 0.9974),
         ),
-        comparison("phone", "phone", identifier("phone", 0.8, 1), level(cll.ElseLevel(), 0.2, 1)),
+        comparison(
+            "phone",
+            "phone",
+            identifier(cll.ExactMatchLevel("phone"), 0.8, 1),
+            level(cll.ElseLevel(), 0.2, 1),
+        ),
         comparison(
             "email",
             "email",
-            identifier("email", 0.6, 1),
-            identifier("email_user", 0.1, 10),
+            identifier(cll.ExactMatchLevel("email"), 0.6, 1),
+            identifier(cll.ExactMatchLevel("email_user"), 0.1, 10),
             level(cll.ElseLevel(), 0.3, 1),
         ),
         comparison(
-            "city", "city", exact("city", 0.9, 0.1, tf=True), level(cll.ElseLevel(), 0.1, 0.9)
+            "city",
+            "city",
+            exact("city", 0.9, 0.1, tf=True),
+            level(cll.JaroWinklerLevel("city", 0.9), 0.04, 0.005),
+            level(cll.ElseLevel(), 0.06, 0.895),
         ),
     ]
+    optional = {
+        "address_norm": comparison(
+            "address",
+            "address_norm",
+            exact("address_norm", 0.75, 0.001, tf=True),
+            level(cll.JaroWinklerLevel("address_norm", 0.9), 0.15, 0.01),
+            level(cll.ElseLevel(), 0.1, 0.989),
+        ),
+        "postcode": comparison(
+            "postcode",
+            "postcode",
+            exact("postcode", 0.85, 0.002, tf=True),
+            level(cll.DamerauLevenshteinLevel("postcode", 1), 0.1, 0.02),
+            level(cll.ElseLevel(), 0.05, 0.978),
+        ),
+        "id_number": comparison(
+            "id_number",
+            "id_number",
+            identifier(cll.ExactMatchLevel("id_number"), 0.85, 1),
+            identifier(cll.DamerauLevenshteinLevel("id_number", 1), 0.1, 10),
+            level(cll.ElseLevel(), 0.05, 1),
+        ),
+    }
+    present = [column for column in optional if frame[column].notna().sum() >= 2]
+    return comparisons + [optional[c] for c in present]
 
 
 _BLOCKING_KEYS: dict[str, tuple[str, ...]] = {
     "bk_phone": ("phone",),
     "bk_email": ("email",),
+    "bk_id_number": ("id_number",),
     "bk_name_birth": ("name_key", "birth_date"),
     "bk_name_city": ("name_key", "city"),
     "bk_birth_city": ("birth_date", "city"),
+    "bk_first_birth": ("name_first", "birth_date"),
+    "bk_last_birth": ("name_last", "birth_date"),
+    "bk_first_city": ("name_first", "city"),
+    "bk_last_city": ("name_last", "city"),
+    "bk_first_postcode": ("name_first", "postcode"),
+    "bk_last_postcode": ("name_last", "postcode"),
+    "bk_birth_postcode": ("birth_date", "postcode"),
+    "bk_address_postcode": ("address_norm", "postcode"),
+    "bk_address_birth": ("address_norm", "birth_date"),
+    "bk_address_city": ("address_norm", "city"),
 }
 # EM sessions: each comparison is estimated in at least one of them.
 _TRAINING_BLOCKS: tuple[tuple[str, ...], ...] = (
     ("phone",),
     ("email",),
+    ("id_number",),
     ("name_key", "birth_date"),
+    ("address_norm", "postcode"),
 )
 
 
@@ -333,13 +348,14 @@ def _pairs_sharing(frame: pd.DataFrame, columns: list[str]) -> int:
 
 
 def _match_prior(frame: pd.DataFrame) -> float:
-    """Estimate the probability that two random records match from shared phones/e-mails."""
+    """Estimate the probability that two random records match from shared identifiers."""
     n = len(frame)
     total = n * (n - 1) / 2
-    shared = (
-        _pairs_sharing(frame, ["phone"])
-        + _pairs_sharing(frame, ["email"])
-        - _pairs_sharing(frame, ["phone", "email"])
+    # Pairs sharing at least one identifier, by inclusion-exclusion over the identifier types.
+    shared = sum(
+        (1 if size % 2 else -1) * _pairs_sharing(frame, list(columns))
+        for size in range(1, len(IDENTIFIER_COLUMNS) + 1)
+        for columns in combinations(IDENTIFIER_COLUMNS, size)
     )
     expected = max(shared / DETERMINISTIC_RECALL, MIN_DUPLICATE_SHARE * n)
     return min(expected / total, MAX_PRIOR)

@@ -71,7 +71,7 @@ def _add_matches(engine: Engine, config: IdentityConfig, matcher: Matcher | None
     records = engine.fetch_df(
         "select 'rec:' || _source || ':' || _batch_id || ':' || _line as record_id, "
         "_source as source, coalesce(name, concat_ws(' ', given_name, family_name)) as name, "
-        "birth_date, phone, email, city from clean_profiles"
+        "birth_date, phone, email, city, address, postcode, id_number from clean_profiles"
     )
     if len(records) < 2:
         return 0
