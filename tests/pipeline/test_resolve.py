@@ -201,3 +201,36 @@ def test_quality_report_shows_dimension_coverage(root: Path) -> None:
     assert coverage["share_with"]["profiles"] == 1.0
     assert coverage["share_with"]["events"] == 0.4  # C1+M1 and M2 have events
     assert coverage["customers_by_kinds"] == {"1": 3, "2": 2}
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("most_trusted", "北京"),
+        ("most_recent", "广州"),
+        ("most_frequent", "上海"),
+        ("first_non_empty", "北京"),
+    ],
+    ids=["most-trusted-source", "most-recent-record", "most-frequent-value", "first-non-empty"],
+)
+def test_survivorship_rules(make_project: MakeProject, rule: str, expected: str) -> None:
+    root = make_project(
+        """
+        - name: crm
+          kind: profiles
+          path: data/crm.csv
+          columns: {customer_key: id, phone: phone, city: city}
+        - name: app
+          kind: profiles
+          path: data/app/
+          columns: {member_no: id, phone: phone, city: city}
+        """,
+        {
+            "data/crm.csv": "id,phone,city\nC1,13812345678,北京\n",
+            "data/app/1.csv": "id,phone,city\nM1,13812345678,上海\nM2,13812345678,上海\n",
+            "data/app/2.csv": "id,phone,city\nM3,13812345678,广州\n",
+        },
+        identity=f"{{probabilistic: false, survivorship: {{city: {rule}}}}}",
+    )
+    with build(root) as project:
+        assert project.profile("C1")["attributes"]["city"] == expected
