@@ -356,6 +356,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if value is None or (isinstance(value, float) and value != value):
         return None
+    if isinstance(value, pd.Timestamp) and value.tz is None and value == value.normalize():
+        return value.date().isoformat()  # a DATE column (birth_date) read back by pandas
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if value is pd.NaT or value is pd.NA:

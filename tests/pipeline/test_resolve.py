@@ -234,3 +234,14 @@ def test_survivorship_rules(make_project: MakeProject, rule: str, expected: str)
     )
     with build(root) as project:
         assert project.profile("C1")["attributes"]["city"] == expected
+
+
+def test_profile_dates_are_plain_dates(make_project: MakeProject) -> None:
+    root = make_project(
+        "- {name: crm, kind: profiles, path: data/crm.csv, "
+        "columns: {customer_key: id, birth_date: born}}",
+        {"data/crm.csv": "id,born\nC1,1990/7/16\n"},
+        identity="{probabilistic: false}",
+    )
+    with build(root) as project:
+        assert project.profile("C1")["attributes"]["birth_date"] == "1990-07-16"
