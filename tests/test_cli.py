@@ -76,7 +76,13 @@ def test_ingest_status_quarantine_json(make_project: MakeProject, tmp_path: Path
     )
 
     built = json.loads(persona("build", "-p", str(root), "--json").stdout)
-    assert built["build_id"] == 1 and built["stages"] == ["ingest", "clean", "resolve", "quality"]
+    assert built["build_id"] == 1 and built["stages"] == [
+        "ingest",
+        "clean",
+        "resolve",
+        "features",
+        "quality",
+    ]
     assert json.loads(persona("status", "-p", str(root), "--json").stdout)["last_build"]
 
 
@@ -132,3 +138,22 @@ def test_export_one_source_for_fixing_and_reingest(make_project: MakeProject) ->
     (root / "data/crm/day1-fixed.csv").write_text(fixed, encoding="utf-8")
     again = json.loads(persona("ingest", "-p", str(root), "--json").stdout)["sources"][0]
     assert (again["received"], again["loaded"], again["quarantined"]) == (1, 1, 0)
+
+
+def test_build_and_features_as_of(make_project: MakeProject) -> None:
+    root = make_project(
+        CRM + "- {name: orders, kind: transactions, path: data/o.csv, "
+        "columns: {customer_key: c, order_id: o, timestamp: t, amount: a}}\n",
+        {"data/crm.csv": DATA, "data/o.csv": "c,o,t,a\nC1,1,2026-01-01,10\nC1,2,2026-03-01,20\n"},
+    )
+    built = persona("build", "-p", str(root), "--as-of", "2026-02-01", "--json")
+    assert built.returncode == 0, built.stderr
+    assert json.loads(built.stdout)["features"]["as_of"].startswith("2026-02-01")
+    profile = json.loads(persona("profile", "C1", "-p", str(root), "--json").stdout)
+    assert profile["features"]["frequency"] == 1 and profile["features"]["monetary"] == 10
+    later = json.loads(persona("features", "-p", str(root), "--json").stdout)
+    assert later["as_of"].startswith("2026-03-01")
+    profile = json.loads(persona("profile", "C1", "-p", str(root), "--json").stdout)
+    assert profile["features"]["frequency"] == 2 and profile["features"]["monetary"] == 30
+    bad = persona("build", "-p", str(root), "--as-of", "yesterday")
+    assert bad.returncode == 1 and "--as-of 'yesterday' is not a date" in bad.stderr

@@ -81,7 +81,13 @@ def test_demo_identities_are_recovered(demo: Path) -> None:
         check=False,
     )
     assert build.returncode == 0, build.stderr
-    assert json.loads(build.stdout)["stages"] == ["ingest", "clean", "resolve", "quality"]
+    assert json.loads(build.stdout)["stages"] == [
+        "ingest",
+        "clean",
+        "resolve",
+        "features",
+        "quality",
+    ]
     result = subprocess.run(
         [
             sys.executable,

@@ -24,6 +24,7 @@ from persona.engine.duckdb import DuckDBEngine
 from persona.export import write_frame
 from persona.model.errors import ProjectError
 from persona.pipeline.clean import run_clean
+from persona.pipeline.features import FeatureReport, run_features
 from persona.pipeline.ingest import ProgressCallback, SourceReport, ingest
 from persona.pipeline.quality import QualityReport, quality_report
 from persona.pipeline.resolve import ResolveReport, control, run_resolve
@@ -76,6 +77,7 @@ class BuildResult:
     clean: pd.DataFrame
     quality: QualityReport
     resolve: ResolveReport
+    features: FeatureReport
 
 
 def init_project(directory: Path) -> list[str]:
@@ -209,14 +211,22 @@ class Project:
         """
         return ingest_frame(ingest(self.engine, self.config, self.root, sources, progress))
 
-    def build(self, progress: ProgressCallback | None = None) -> BuildResult:
-        """Run every pipeline stage that exists so far, in order, and record the build."""
+    def build(
+        self, progress: ProgressCallback | None = None, as_of: datetime | None = None
+    ) -> BuildResult:
+        """Run every pipeline stage that exists so far, in order, and record the build.
+
+        Args:
+            progress: Called before each file the ingest reads.
+            as_of: Features use nothing after this time (default: the data's latest time).
+        """
         started = datetime.now(UTC)
         result = self.ingest(progress=progress)
         cleaned = self.clean()
         resolved = self.resolve()
+        features = self.features(as_of)
         quality = self.quality()
-        stages = ["ingest", "clean", "resolve", "quality"]
+        stages = ["ingest", "clean", "resolve", "features", "quality"]
         finished = datetime.now(UTC)
         with self.engine.transaction():
             build_id = int(
@@ -226,7 +236,9 @@ class Project:
                 "insert into builds values (?, ?, ?, ?)",
                 [build_id, started, finished, json.dumps(stages)],
             )
-        return BuildResult(build_id, stages, result, started, finished, cleaned, quality, resolved)
+        return BuildResult(
+            build_id, stages, result, started, finished, cleaned, quality, resolved, features
+        )
 
     def clean(self) -> pd.DataFrame:
         """Run the clean stage; return per source the records cleaned and duplicates dropped."""
@@ -238,6 +250,10 @@ class Project:
     def resolve(self) -> ResolveReport:
         """Run the resolve stage: link clean records into customers (see docs/identity.md)."""
         return run_resolve(self.engine, self.config, _splink_matcher, load_decisions(self.root))
+
+    def features(self, as_of: datetime | None = None) -> FeatureReport:
+        """Run the features stage: one wide row per customer (see docs/features.md)."""
+        return run_features(self.engine, self.config, as_of)
 
     def quality(self) -> QualityReport:
         """The data-quality report of every source (see `persona.pipeline.quality`)."""
@@ -302,8 +318,17 @@ class Project:
             "sources": data["sources"],
             "coverage": coverage,
             "profile_records": data["profile_records"],
+            "features": self._features_of(customer_id),
             "masked": not unmask,
         }
+
+    def _features_of(self, customer_id: str) -> dict[str, Any]:
+        if not self.engine.table_exists("features"):
+            return {}
+        row = self.engine.fetch_df("select * from features where customer_id = ?", [customer_id])
+        if row.empty:
+            return {}
+        return {str(k): _plain(v) for k, v in row.iloc[0].to_dict().items() if k != "customer_id"}
 
     def quarantine(self, source: str | None = None) -> pd.DataFrame:
         """The quarantined records (all, or one source's), oldest batch first."""

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from persona.config import CONFIG_FILE, load_config
-from persona.model.errors import PersonaError
+from persona.model.errors import PersonaError, ProjectError
 from persona.project import COUNT_FIELDS, Project
 from persona.report.i18n import Lang, resolve_lang, text
 
@@ -33,6 +33,10 @@ ProjectOpt = Annotated[
     Path, typer.Option("--project", "-p", help="Project folder (default: current folder).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable result.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Use nothing after this date or time (ISO, e.g. 2026-10-01)."),
+]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Language of messages: zh or en.")]
 
 out = Console(soft_wrap=True)
@@ -132,3 +136,20 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def cell(value: Any) -> str:
     """A table cell: missing values as empty text."""
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    """The --as-of value as a datetime (a date alone means 00:00 of that day).
+
+    Raises:
+        ProjectError: when the value is not an ISO date or time.
+    """
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ProjectError(
+            f"--as-of {value!r} is not a date or time; write it like 2026-10-01 or "
+            "2026-10-01T12:00+08:00"
+        ) from None

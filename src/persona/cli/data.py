@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 
 from persona.cli.common import (
+    AsOfOpt,
     JsonOpt,
     LangOpt,
     ProjectOpt,
@@ -20,6 +21,7 @@ from persona.cli.common import (
     make_table,
     open_project,
     out,
+    parse_as_of,
     print_json,
     progress_bar,
     records,
@@ -194,13 +196,44 @@ def quarantine(
 
 
 @app.command()
-def build(project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None) -> None:
-    """Run every pipeline stage (ingest, clean, quality so far) and record the build."""
+def build(
+    as_of: AsOfOpt = None,
+    project: ProjectOpt = Path("."),
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Run every pipeline stage (ingest, clean, resolve, features, quality) and record the build."""
     language = resolve_language(lang, project)
     with user_errors(language), open_project(project, language) as opened:
         with progress_bar(not json_out) as progress:
-            result = opened.build(progress)
+            result = opened.build(progress, parse_as_of(as_of))
         _report_build(result, json_out, language)
+
+
+@app.command()
+def features(
+    as_of: AsOfOpt = None,
+    project: ProjectOpt = Path("."),
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Recompute the per-customer features (after a build), optionally as of a date."""
+    language = resolve_language(lang, project)
+    with user_errors(language), open_project(project, language) as opened:
+        report = opened.features(parse_as_of(as_of))
+        if json_out:
+            print_json(asdict(report))
+        else:
+            out.print(
+                text(
+                    "features.done",
+                    language,
+                    customers=report.customers,
+                    columns=len(report.columns),
+                    as_of=report.as_of,
+                    seconds=report.seconds,
+                )
+            )
 
 
 def _build_dict(result: BuildResult) -> dict[str, Any]:
@@ -211,6 +244,11 @@ def _build_dict(result: BuildResult) -> dict[str, Any]:
         "sources": records(result.ingest),
         "clean": records(result.clean),
         "resolve": asdict(result.resolve),
+        "features": {
+            "as_of": result.features.as_of,
+            "customers": result.features.customers,
+            "columns": len(result.features.columns),
+        },
         "quality_score": result.quality.score,
     }
 
@@ -224,6 +262,17 @@ def _report_build(result: BuildResult, json_out: bool, lang: Lang, **extra: Any)
     _print_ingest(result.ingest, lang)
     duplicates = int(result.clean["duplicates"].sum()) if len(result.clean) else 0
     out.print(text("build.clean", lang, duplicates=duplicates, score=result.quality.score))
+    report = result.features
+    out.print(
+        text(
+            "features.done",
+            lang,
+            customers=report.customers,
+            columns=len(report.columns),
+            as_of=report.as_of,
+            seconds=report.seconds,
+        )
+    )
     resolved = result.resolve
     out.print(
         text(

@@ -70,6 +70,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "人工决定已无对应数据，未应用：{decision}",
         "en": "A decision no longer names any data and was not applied: {decision}",
     },
+    "features.done": {
+        "zh": "特征：{customers} 位客户 × {columns} 个特征，截至 {as_of}（{seconds:.1f} 秒）",
+        "en": "Features: {customers} customers x {columns} features as of {as_of} "
+        "({seconds:.1f} s)",
+    },
     "build.clean": {
         "zh": "清洗：去除完全重复的记录 {duplicates} 条；数据质量得分 {score}/100"
         "（persona quality 查看详情）",

@@ -1,0 +1,235 @@
+"""Clean records with their customer: the inputs every feature family reads.
+
+Each event, order line, answer and relation belongs to the customer of its identifiers
+(`identity_links`, see docs/identity.md). A record whose identifiers point at several customers
+(a shared device that stopped linking ...) is given to the customer of its highest-priority
+identifier: customer_key, member_no, unionid, id_number, phone, email, device_id. Records of no
+customer (an anonymous device) and records after the as-of time are left out.
+
+The helpers are temp tables (``_ff_<kind>``) holding only the columns the families use, with
+local hours, weekdays and dates (project time zone) computed once. Customers are numbered
+(`CUSTOMERS`: customer_id -> cid, in customer_id order) so that every aggregation groups on a
+small integer rather than a string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from persona.engine.base import Engine, quote_literal
+
+PRIORITY = ("customer_key", "member_no", "unionid", "id_number", "phone", "email", "device_id")
+"""Identifier types, most trusted first: a record goes to the customer of the first that links."""
+
+CANCELLED = (
+    "cancelled",
+    "canceled",
+    "cancel",
+    "void",
+    "voided",
+    "closed",
+    "取消",
+    "已取消",
+    "交易关闭",
+    "已关闭",
+)
+"""Order statuses (lower-cased) of orders that never happened: ignored by every feature."""
+REFUNDED = ("refunded", "refund", "returned", "return", "退款", "已退款", "退货", "已退货")
+"""Order statuses of orders paid and then refunded: not purchases, but counted as refunds."""
+
+COUPON_KEYS = ("coupon_used", "coupon", "coupon_code", "coupon_id")
+"""Extra attributes of an order line that mark coupon use (a yes, or any code)."""
+
+CUSTOMERS, LINKS = "_ff_customers", "_ff_links"
+EVENTS, TRANSACTIONS, ORDERS = "_ff_events", "_ff_transactions", "_ff_orders"
+SURVEYS, RELATIONS = "_ff_surveys", "_ff_relations"
+
+
+@dataclass(frozen=True)
+class FeatureContext:
+    """What every feature family needs: the engine, the as-of time and the time zone.
+
+    Attributes:
+        engine: The engine holding the store.
+        as_of: The as-of time (aware); nothing later is used.
+        timezone: The project's IANA time zone, for local hours, weekdays and dates.
+    """
+
+    engine: Engine
+    as_of: datetime
+    timezone: str
+
+    @property
+    def as_of_sql(self) -> str:
+        """The as-of time as a SQL literal."""
+        return timestamp_literal(self.as_of)
+
+    @property
+    def as_of_date(self) -> date:
+        """The local calendar date of the as-of time."""
+        return self.as_of.astimezone(ZoneInfo(self.timezone)).date()
+
+    @property
+    def as_of_date_sql(self) -> str:
+        """The local as-of date as a SQL literal."""
+        return f"date '{self.as_of_date.isoformat()}'"
+
+    def since(self, days: int) -> str:
+        """SQL literal of the start (exclusive) of the window of the last `days` days."""
+        return timestamp_literal(self.as_of - timedelta(days=days))
+
+    def local(self, column: str) -> str:
+        """SQL: a TIMESTAMPTZ column as local wall-clock time in the project time zone."""
+        return f"({column} at time zone {quote_literal(self.timezone)})"
+
+    def days_before(self, local_column: str) -> str:
+        """SQL: calendar days from a local timestamp's date to the as-of date."""
+        return f"date_diff('day', cast({local_column} as date), {self.as_of_date_sql})"
+
+
+def timestamp_literal(moment: datetime) -> str:
+    """A SQL TIMESTAMPTZ literal of an aware datetime."""
+    return f"timestamptz '{moment.isoformat(sep=' ')}'"
+
+
+def owner_sql(engine: Engine, table: str, alias: str, prefix: str = "") -> tuple[str, str]:
+    """SQL joins giving each record of `table` its customer number, and the cid expression.
+
+    One left join of `LINKS` per identifier column that has values; the customer is the one of
+    the first identifier in `PRIORITY` order that links.
+
+    Args:
+        engine: The engine.
+        table: A clean table, e.g. ``clean_events``.
+        alias: The table's alias in the query.
+        prefix: ``src_`` or ``dst_`` for one side of a relation.
+
+    Returns:
+        (joins, cid expression).
+    """
+    columns = [prefix + t for t in PRIORITY]
+    counts = engine.fetch_all(f"select {', '.join(f'count({c})' for c in columns)} from {table}")[0]
+    joins, owners = [], []
+    for type_, column, count in zip(PRIORITY, columns, counts, strict=True):
+        if not count:
+            continue
+        link = f"{alias}_{column}"
+        joins.append(
+            f"left join (select value, cid from {LINKS} where type = {quote_literal(type_)}) "
+            f"{link} on {link}.value = {alias}.{column}"
+        )
+        owners.append(f"{link}.cid")
+    if not owners:
+        return "", "cast(null as integer)"
+    return " ".join(joins), f"coalesce({', '.join(owners)})" if len(owners) > 1 else owners[0]
+
+
+def identifier_key(alias: str, prefix: str) -> str:
+    """SQL: the node of a record side's highest-priority identifier (``phone:+86...``)."""
+    parts = ", ".join(f"{quote_literal(t + ':')} || {alias}.{prefix}{t}" for t in PRIORITY)
+    return f"coalesce({parts})"
+
+
+def build_records(ctx: FeatureContext) -> None:
+    """Create the temp tables of customers, links and records of every kind (see module)."""
+    engine, as_of = ctx.engine, ctx.as_of_sql
+    engine.drop(CUSTOMERS)
+    engine.execute(
+        f"create temp table {CUSTOMERS} as select customer_id, "
+        "cast(row_number() over (order by customer_id) as integer) as cid from customers"
+    )
+    engine.drop(LINKS)
+    engine.execute(
+        f"create temp table {LINKS} as select split_part(l.node, ':', 1) as type, "
+        "substr(l.node, strpos(l.node, ':') + 1) as value, c.cid from identity_links l "
+        f"join {CUSTOMERS} c on c.customer_id = l.customer_id where l.node_type = 'identifier'"
+    )
+    joins, owner = owner_sql(engine, "clean_events", "e")
+    _create(
+        engine,
+        EVENTS,
+        "select cid, event, ts, cast(hour(local_ts) as utinyint) as hour, "
+        "cast(isodow(local_ts) as utinyint) as weekday, cast(local_ts as date) as day, "
+        f"channel, session from (select {owner} as cid, lower(e.event) as event, "
+        f"e.timestamp as ts, {ctx.local('e.timestamp')} as local_ts, e.channel, "
+        "case when e.session_id is not null then hash(e.session_id) end as session "
+        f"from clean_events e {joins} where e.timestamp <= {as_of})",
+    )
+    _build_transactions(ctx)
+    joins, owner = owner_sql(engine, "clean_surveys", "s")
+    _create(
+        engine,
+        SURVEYS,
+        f"select {owner} as cid, s._source as source, s._batch_id, s._line, "
+        f"s.question_id, s.answer, s.answered_at from clean_surveys s {joins} "
+        f"where s.answered_at is null or s.answered_at <= {as_of}",
+    )
+    src_joins, src = owner_sql(engine, "clean_relations", "r", "src_")
+    dst_joins, dst = owner_sql(engine, "clean_relations", "r", "dst_")
+    engine.drop(RELATIONS)
+    engine.execute(
+        f"create temp table {RELATIONS} as select * from (select {src} as src_cid, "
+        f"{dst} as dst_cid, {identifier_key('r', 'src_')} as src_node, "
+        f"{identifier_key('r', 'dst_')} as dst_node, lower(r.relation) as relation, "
+        f"r.weight, r.since from clean_relations r {src_joins} {dst_joins} "
+        f"where r.since is null or r.since <= {as_of}) "
+        "where src_cid is not null or dst_cid is not null"
+    )
+
+
+def _build_transactions(ctx: FeatureContext) -> None:
+    """Order lines with their customer and class, then one row per order.
+
+    A line's value is its amount, else unit_price x quantity (1 if missing) - discount. Its
+    class: ``cancelled`` (status in `CANCELLED`), ``refund`` (a negative value, whatever the
+    status), ``refunded`` (status in `REFUNDED`) or ``paid`` (anything else).
+    """
+    engine = ctx.engine
+    joins, owner = owner_sql(engine, "clean_transactions", "t")
+    cancelled = ", ".join(quote_literal(s) for s in CANCELLED)
+    refunded = ", ".join(quote_literal(s) for s in REFUNDED)
+    value = "coalesce(t.amount, t.unit_price * coalesce(t.quantity, 1) - coalesce(t.discount, 0))"
+    coupon = " or ".join(
+        f"coalesce(lower(json_extract_string(t.extra, '$.{key}')), '') "
+        "not in ('', 'false', 'no', '0', 'n', 'f', '否', 'null')"
+        for key in COUPON_KEYS
+    )
+    _create(
+        engine,
+        TRANSACTIONS,
+        f"select {owner} as cid, t.order_id, t.timestamp as ts, {value} as value, "
+        "coalesce(t.discount, 0) as discount, "
+        f"coalesce(t.discount, 0) > 0 or ({coupon}) as discounted, "
+        "t.category, t.channel, t.payment_method, "
+        f"case when lower(t.status) in ({cancelled}) then 'cancelled' "
+        f"when {value} < 0 then 'refund' "
+        f"when lower(t.status) in ({refunded}) then 'refunded' else 'paid' end as line_class "
+        f"from clean_transactions t {joins} where t.timestamp <= {ctx.as_of_sql}",
+    )
+    engine.drop(ORDERS)
+    engine.execute(
+        f"create temp table {ORDERS} as select cid, order_id, "
+        "min(ts) filter (where line_class = 'paid') as paid_at, "
+        "bool_or(line_class = 'paid') as paid, "
+        "bool_or(line_class in ('refund', 'refunded')) as refunded, "
+        "coalesce(sum(value) filter (where line_class = 'paid'), 0) as paid_amount, "
+        "coalesce(sum(discount) filter (where line_class = 'paid'), 0) as discount, "
+        "coalesce(bool_or(discounted) filter (where line_class = 'paid'), false) as discounted, "
+        "min(channel) filter (where line_class = 'paid') as channel, "
+        "min(payment_method) filter (where line_class = 'paid') as payment_method "
+        f"from {TRANSACTIONS} where line_class <> 'cancelled' group by cid, order_id"
+    )
+
+
+def _create(engine: Engine, name: str, select: str) -> None:
+    """Create temp table `name` of the rows of `select` that have a customer."""
+    engine.drop(name)
+    engine.execute(f"create temp table {name} as select * from ({select}) where cid is not null")
+
+
+def drop_records(engine: Engine) -> None:
+    """Drop the temp tables of `build_records`."""
+    for name in (CUSTOMERS, LINKS, EVENTS, TRANSACTIONS, ORDERS, SURVEYS, RELATIONS):
+        engine.drop(name)
