@@ -15,8 +15,9 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from measure import run_child_peak
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -52,26 +53,6 @@ def prepare(customers: int) -> Path:
             project.ingest()
             project.clean()
     return project_dir
-
-
-def run_child_peak(command: list[str]) -> tuple[float, float, str]:
-    """Run a command, sampling its peak RSS (VmHWM); return (seconds, GB, stdout)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    peak = 0
-    status = Path(f"/proc/{process.pid}/status")
-    while process.poll() is None:
-        try:
-            for line in status.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]))
-        except (FileNotFoundError, ProcessLookupError):
-            break
-        time.sleep(0.1)
-    out = process.stdout.read() if process.stdout else ""
-    if process.returncode:
-        raise SystemExit(f"{command} failed with {process.returncode}")
-    return time.perf_counter() - started, peak / 1024 / 1024, out
 
 
 def main() -> None:

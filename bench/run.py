@@ -21,11 +21,12 @@ import platform
 import shutil
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 import duckdb
+
+from measure import run_child_peak
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -126,7 +127,7 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
 
-    base_seconds, base_peak = run_child_peak(
+    base_seconds, base_peak, _ = run_child_peak(
         [
             sys.executable,
             "-c",
@@ -142,7 +143,7 @@ def main() -> None:
     project.mkdir()
     (project / "persona.yaml").write_text(PROJECT.format(profiles=profiles, events=events))
     persona = [sys.executable, "-m", "persona", "ingest", "--json", "--project", str(project)]
-    ours_seconds, ours_peak = run_child_peak(persona)
+    ours_seconds, ours_peak, _ = run_child_peak(persona)
     counts = json.loads(
         subprocess.run(
             [sys.executable, "-m", "persona", "status", "--json", "--project", str(project)],
@@ -154,25 +155,6 @@ def main() -> None:
     rows = {s["name"]: s for s in counts["sources"]}
     write_doc(args, profiles, events, base_seconds, base_peak, ours_seconds, ours_peak, rows)
     shutil.rmtree(work, ignore_errors=True)
-
-
-def run_child_peak(command: list[str]) -> tuple[float, float]:
-    """Run a command, sampling its peak RSS (VmHWM) from /proc; return (seconds, GB)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    peak = 0
-    status = Path(f"/proc/{process.pid}/status")
-    while process.poll() is None:
-        try:
-            for line in status.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]))
-        except (FileNotFoundError, ProcessLookupError):
-            break
-        time.sleep(0.05)
-    if process.returncode:
-        raise SystemExit(f"{command} failed with {process.returncode}")
-    return time.perf_counter() - started, peak / 1024 / 1024
 
 
 def write_doc(

@@ -55,12 +55,17 @@ def schema(project: ProjectOpt = Path("."), json_out: JsonOpt = False) -> None:
     sys.stdout.write(schema_json() + "\n")
 
 
+CustomersOpt = Annotated[int, typer.Option(help="Number of customers.", min=10)]
+SeedOpt = Annotated[int, typer.Option(help="Random seed (same seed, same data).")]
+DemoLangOpt = Annotated[str, typer.Option(help="Language of the data and messages: zh or en.")]
+
+
 @app.command("demo-data")
 def demo_data(
     directory: Annotated[Path, typer.Argument(help="Folder to write the demo project into.")],
-    customers: Annotated[int, typer.Option(help="Number of customers.", min=10)] = 2000,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 7,
-    lang: Annotated[str, typer.Option(help="Language of the data: zh or en.")] = "zh",
+    customers: CustomersOpt = 2000,
+    seed: SeedOpt = 7,
+    lang: DemoLangOpt = "zh",
     project: ProjectOpt = Path("."),
     json_out: JsonOpt = False,
 ) -> None:
@@ -353,9 +358,9 @@ def quality(
 @app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder for the demo project.")] = Path("demo"),
-    customers: Annotated[int, typer.Option(help="Number of customers.", min=10)] = 5000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    customers: CustomersOpt = 5000,
+    seed: SeedOpt = 7,
+    lang: DemoLangOpt = "zh",
     project: ProjectOpt = Path("."),
     json_out: JsonOpt = False,
 ) -> None:
