@@ -157,3 +157,31 @@ def test_build_and_features_as_of(make_project: MakeProject) -> None:
     assert profile["features"]["frequency"] == 2 and profile["features"]["monetary"] == 30
     bad = persona("build", "-p", str(root), "--as-of", "yesterday")
     assert bad.returncode == 1 and "--as-of 'yesterday' is not a date" in bad.stderr
+
+
+def test_customers_export(make_project: MakeProject, tmp_path: Path) -> None:
+    import pandas as pd
+
+    root = make_project(
+        CRM + "- {name: orders, kind: transactions, path: data/o.csv, "
+        "columns: {customer_key: c, order_id: o, timestamp: t, amount: a}}\n",
+        {"data/crm.csv": DATA, "data/o.csv": "c,o,t,a\nC1,1,2026-01-01,10\n"},
+    )
+    before = persona("customers", "export", "--out", str(tmp_path / "c.csv"), "-p", str(root))
+    assert before.returncode == 1 and "persona build" in before.stderr
+    assert persona("build", "-p", str(root)).returncode == 0
+    result = persona("customers", "export", "--out", str(tmp_path / "c.csv"), "-p", str(root))
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(tmp_path / "c.csv", encoding="utf-8-sig")
+    assert list(frame.columns[:2]) == ["customer_id", "customer_key"]
+    assert {"recency_days", "frequency", "monetary", "night_share"} <= set(frame.columns)
+    row = frame.set_index("customer_key").loc["C1"]
+    assert row["frequency"] == 1 and row["monetary"] == 10
+    parquet = tmp_path / "c.data"
+    assert (
+        persona(
+            "customers", "export", "--out", str(parquet), "--format", "parquet", "-p", str(root)
+        ).returncode
+        == 0
+    )
+    assert len(pd.read_parquet(parquet)) == len(frame)

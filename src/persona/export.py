@@ -11,15 +11,17 @@ from persona.model.errors import ProjectError
 FORMATS = (".csv", ".xlsx", ".jsonl", ".ndjson", ".parquet")
 
 
-def write_frame(frame: pd.DataFrame, path: Path) -> int:
-    """Write a DataFrame by its file suffix; return the number of rows written.
+def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None) -> int:
+    """Write a DataFrame by `fmt` (csv, xlsx, jsonl, parquet) or else its file suffix.
+
+    Returns the number of rows written.
 
     CSV is UTF-8 with a byte-order mark, so Excel opens Chinese text correctly.
 
     Raises:
         ProjectError: for an unknown suffix or a path that cannot be written.
     """
-    suffix = path.suffix.lower()
+    suffix = f".{fmt}" if fmt else path.suffix.lower()
     if suffix not in FORMATS:
         raise ProjectError(
             f"cannot export to {path}: unknown suffix {suffix!r}; "

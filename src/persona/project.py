@@ -322,6 +322,37 @@ class Project:
             "masked": not unmask,
         }
 
+    def export_customers(self, path: Path, fmt: str | None = None) -> int:
+        """Write one row per customer: customer_id, customer_key(s) joined by |, every feature.
+
+        Args:
+            path: The file to write.
+            fmt: csv or parquet (default: from the suffix).
+
+        Returns:
+            The number of customers written.
+
+        Raises:
+            ProjectError: before a build, or for an unknown format.
+        """
+        if not self.engine.table_exists("customers"):
+            raise ProjectError("no customers yet: run `persona build` first")
+        fmt = fmt or path.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "parquet"):
+            raise ProjectError(f"cannot export customers as {fmt!r}; use csv or parquet")
+        features = (
+            "left join (select * exclude (customer_id), customer_id as _id from features) f "
+            "on f._id = c.customer_id"
+            if self.engine.table_exists("features")
+            else ""
+        )
+        frame = self.engine.fetch_df(
+            "select c.customer_id, nullif(array_to_string(c.customer_keys, '|'), '') "
+            f"as customer_key, {'f.* exclude (_id)' if features else 'null as no_features'} "
+            f"from customers c {features} order by c.customer_id"
+        )
+        return write_frame(frame, path, fmt)
+
     def _features_of(self, customer_id: str) -> dict[str, Any]:
         if not self.engine.table_exists("features"):
             return {}

@@ -146,3 +146,27 @@ def profile(
         table.add_row("sources", ", ".join(data["sources"] or []))
         table.add_row("coverage", ", ".join(k for k, v in data["coverage"].items() if v))
         out.print(table)
+
+
+customers_app = typer.Typer(help="The unified customers: export them.", no_args_is_help=True)
+app.add_typer(customers_app, name="customers")
+
+
+@customers_app.command("export")
+def customers_export(
+    out_file: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv or parquet (default: the suffix).")
+    ] = None,
+    project: ProjectOpt = Path("."),
+    json_out: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Write one row per customer: customer_id, customer_key and every feature."""
+    language = resolve_language(lang, project)
+    with user_errors(language), open_project(project, language) as opened:
+        written = opened.export_customers(out_file, fmt)
+        if json_out:
+            print_json({"exported": written, "file": str(out_file)})
+        else:
+            out.print(text("customers.exported", language, n=written, path=out_file))

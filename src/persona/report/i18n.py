@@ -75,6 +75,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "Features: {customers} customers x {columns} features as of {as_of} "
         "({seconds:.1f} s)",
     },
+    "customers.exported": {
+        "zh": "已导出 {n} 位客户到 {path}",
+        "en": "Exported {n} customers to {path}",
+    },
     "build.clean": {
         "zh": "清洗：去除完全重复的记录 {duplicates} 条；数据质量得分 {score}/100"
         "（persona quality 查看详情）",
