@@ -266,3 +266,34 @@ def test_every_row_keeps_its_true_line_around_rejected_ones(
     for line, record in quarantine:  # each record starts with its own line number
         first_number = re.search(r"\d+", str(record))
         assert first_number is not None and int(first_number.group()) == line, (line, record)
+
+
+@pytest.mark.parametrize("bad_lines", [3, 1100], ids=["few", "over-1000"])
+def test_json_lines_keep_their_true_line_around_rejected_ones(
+    make_project: MakeProject, bad_lines: int
+) -> None:
+    rng = random.Random(bad_lines)
+    total = 2500
+    bad = set(rng.sample(range(total), bad_lines))
+    rows = []
+    for i in range(total):
+        line = i + 1
+        # a unit separator splits the line for the reader: rejected before JSON parsing
+        key = f"{line}\x1f" if i in bad else str(line)
+        rows.append(f'{{"d": "{key}", "e": "v", "t": "2023-01-01"}}')
+    root = make_project(
+        """
+        - name: events
+          kind: events
+          path: data/e.jsonl
+          columns: {device_id: d, event: e, timestamp: t}
+        """,
+        {"data/e.jsonl": "\n".join(rows) + "\n"},
+    )
+    counts = ingest_one(root)
+    assert counts["received"] == total and counts["quarantined"] == bad_lines
+    with Project.open(root) as project:
+        loaded = project.engine.fetch_all("select device_id, _line from raw_events")
+        lines = sorted(int(r[0]) for r in project.engine.fetch_all("select line from quarantine"))
+    assert all(int(key) == line for key, line in loaded)
+    assert lines == sorted(i + 1 for i in bad)

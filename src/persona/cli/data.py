@@ -31,6 +31,7 @@ from persona.cli.common import (
 from persona.config import CONFIG_FILE, schema_json
 from persona.project import COUNT_FIELDS, BuildResult, Project, ingest_errors, init_project
 from persona.report.i18n import Lang, resolve_lang, text
+from persona.store import store_path
 
 
 @app.command()
@@ -380,7 +381,7 @@ def demo(
                 "demo.where",
                 language,
                 project=directory / CONFIG_FILE,
-                store=directory / ".persona" / "store.duckdb",
+                store=store_path(directory),
                 truth=directory / "truth",
             )
         )

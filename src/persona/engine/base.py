@@ -140,8 +140,5 @@ class Engine(Protocol):
     def stage_arrow(self, table: str, batches: Iterator[pa.RecordBatch]) -> None:
         """Load a stream of Arrow record batches into temp `table`."""
 
-    def parquet_columns(self, path: Path) -> list[str]:
-        """The columns of a parquet file."""
-
     def close(self) -> None:
         """Release the engine's resources."""

@@ -78,10 +78,6 @@ class DuckDBEngine:
         frame: pd.DataFrame = self._run(sql, params).df()
         return frame
 
-    def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        """Run a query and return an Arrow table."""
-        return self._run(sql, params).to_arrow_table()
-
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the block in one transaction: committed on success, rolled back on error."""
@@ -244,24 +240,10 @@ class DuckDBEngine:
         The reader keeps file order, so the k-th loaded record (0-based) is on line
         k + first_line + the number of rejected records before it.
         """
-        if not rejected:
-            self.execute(
-                f"create or replace temp view {table} as "
-                f"select rowid + {first_line} as _line, * from {body}"
-            )
-            return
-        shifts = f"_shift_{table}"
-        self.execute(f"create or replace temp table {shifts} (at_rank bigint, shift bigint)")
-        # Rejected record i (0-based, sorted) sits before loaded rank r_i - i - first_line.
-        shift_at: dict[int, int] = {}
-        for i, line in enumerate(sorted(rejected)):
-            shift_at[line - i - first_line] = i + 1
-        self._con.executemany(f"insert into {shifts} values (?, ?)", list(shift_at.items()))
         self.execute(
-            f"create or replace temp view {table} as "
-            f"select b._ord + {first_line} + coalesce(s.shift, 0) as _line, b.* exclude (_ord) "
-            f"from (select rowid as _ord, * from {body}) b "
-            f"asof left join {shifts} s on b._ord >= s.at_rank"
+            f"create or replace temp view {table} as select _ord + {first_line} + "
+            f"{_shift_sql('b._ord', rejected, first_line)} as _line, b.* exclude (_ord) "
+            f"from (select rowid as _ord, * from {body}) b"
         )
 
     def stage_json_array(self, table: str, path: Path) -> None:
@@ -290,17 +272,6 @@ class DuckDBEngine:
             f"create or replace temp table {table} as "
             f"select file_row_number + 1 as _line, {casts} from {relation}"
         )
-
-    def table_columns_of(self, relation: str) -> list[str]:
-        """The columns of any relation expression (a table function call, a subquery)."""
-        try:
-            return list(self._con.sql(f"select * from {relation} limit 0").columns)
-        except duckdb.Error as exc:
-            raise EngineError(str(exc).splitlines()[0], relation) from None
-
-    def parquet_columns(self, path: Path) -> list[str]:
-        """The columns of a parquet file."""
-        return self.table_columns_of(f"read_parquet({quote_literal(str(path))})")
 
     def stage_arrow(self, table: str, batches: Iterator[pa.RecordBatch]) -> None:
         """Load a stream of Arrow record batches into temp `table`, batch by batch."""

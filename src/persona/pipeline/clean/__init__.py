@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from persona.config import CleaningConfig
 from persona.engine.base import Engine
 from persona.model.geo_cn import city_aliases, province_aliases
-from persona.model.kinds import FieldType, Kind, canonical_fields, raw_table
+from persona.model.kinds import Kind, canonical_fields, raw_table
 from persona.pipeline.clean.outliers import flag_outliers
 from persona.pipeline.clean.rules import (
     GEO_CITY_TABLE,
@@ -148,10 +148,3 @@ def _load_geo(engine: Engine) -> None:
 def _fingerprint(config: CleaningConfig) -> str:
     text = json.dumps({"version": CLEAN_VERSION, **config.model_dump()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def numeric_fields(kind: Kind) -> list[str]:
-    """The numeric canonical fields of a kind (checked for outliers)."""
-    return [
-        f.name for f in canonical_fields(kind) if f.type in (FieldType.NUMBER, FieldType.INTEGER)
-    ]
