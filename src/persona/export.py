@@ -16,7 +16,8 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None) -> int:
 
     Returns the number of rows written.
 
-    CSV is UTF-8 with a byte-order mark, so Excel opens Chinese text correctly.
+    CSV is UTF-8 with a byte-order mark, so Excel opens Chinese text correctly; in CSV and
+    xlsx a list (keywords, several keys) is one cell with its items joined by ``|``.
 
     Raises:
         ProjectError: for an unknown suffix or a path that cannot be written.
@@ -27,6 +28,8 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None) -> int:
             f"cannot export to {path}: unknown suffix {suffix!r}; "
             "use .csv, .xlsx, .jsonl or .parquet"
         )
+    if suffix in (".csv", ".xlsx"):
+        frame = _flat_lists(frame)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
@@ -40,3 +43,17 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None) -> int:
     except OSError as exc:
         raise ProjectError(f"cannot write {path}: {exc}") from None
     return len(frame)
+
+
+def _flat_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns holding lists (or arrays) as text joined by ``|``; other columns as they are."""
+    flat = frame.copy()
+    for column in flat.columns:
+        values = flat[column]
+        if values.dtype == "object" and values.map(_is_list).any():
+            flat[column] = values.map(lambda v: "|".join(map(str, v)) if _is_list(v) else v)
+    return flat
+
+
+def _is_list(value: object) -> bool:
+    return hasattr(value, "__len__") and not isinstance(value, str | bytes | dict)

@@ -61,6 +61,8 @@ class DuckDBEngine:
         self._staged = 0
         # ICU (time zones) loads on first use, so the zone is set after connecting.
         self.execute(f"set TimeZone = {quote_literal(timezone)}")
+        # No progress bar: a library must not write to stdout (it would break --json output).
+        self.execute("set enable_progress_bar = false")
 
     # -- plain statements -------------------------------------------------------------------
 

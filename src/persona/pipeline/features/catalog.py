@@ -83,6 +83,20 @@ _TRANSACTIONS = [
     ),
     FeatureSpec("first_order_at", "timestamp", "Time of the first paid order", "首单时间", T),
     FeatureSpec("last_order_at", "timestamp", "Time of the last paid order", "末单时间", T),
+    FeatureSpec(
+        "previous_order_at",
+        "timestamp",
+        "Time of the paid order before the last one (none with fewer than two)",
+        "倒数第二次有效订单时间",
+        T,
+    ),
+    FeatureSpec(
+        "first_order_channel",
+        "text",
+        "Channel of the first paid order",
+        "首单渠道",
+        T,
+    ),
     *(
         FeatureSpec(
             f"orders_{n}d",
@@ -209,6 +223,7 @@ _EVENTS = [
     ),
     FeatureSpec("top_event_channel", "text", "Channel with most events", "最常用行为渠道", E),
     FeatureSpec("last_event_at", "timestamp", "Time of the last event", "最近行为时间", E),
+    FeatureSpec("last_event", "text", "Name of the last event (lower-cased)", "最近一次行为", E),
     FeatureSpec(
         "days_since_last_event",
         "integer",
@@ -224,6 +239,14 @@ _SURVEYS = [
         "integer",
         "Distinct survey questions answered",
         "已作答题目数",
+        S,
+    ),
+    FeatureSpec(
+        "survey_keywords",
+        "list",
+        "Up to 5 most frequent keywords of the free-text survey answers, most frequent first "
+        "(Chinese segmented by jieba, stop words left out)",
+        "开放题回答中出现次数最多的关键词(最多 5 个,按次数排序;中文用 jieba 分词,去停用词)",
         S,
     ),
 ]
@@ -336,11 +359,15 @@ SURVEY_TEMPLATE = FeatureSpec(
 def survey_column(dimension: str) -> str:
     """The column name of a dimension's score, e.g. ``survey_price_consciousness``.
 
+    A name taken by another survey feature gets ``_score`` (dimension keywords:
+    ``survey_keywords_score``).
+
     Example:
         >>> survey_column("Brand loyalty")
         'survey_brand_loyalty'
     """
-    return "survey_" + (re.sub(r"[^0-9a-z]+", "_", dimension.strip().lower()).strip("_") or "x")
+    name = "survey_" + (re.sub(r"[^0-9a-z]+", "_", dimension.strip().lower()).strip("_") or "x")
+    return f"{name}_score" if name in {spec.name for spec in _SURVEYS} else name
 
 
 def feature_catalog(dimensions: Sequence[str] | None = None) -> list[FeatureSpec]:

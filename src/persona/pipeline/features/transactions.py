@@ -32,7 +32,7 @@ def build_transactions(ctx: FeatureContext) -> str:
         f"{ctx.days_before(ctx.local('o.last_order_at'))} as recency_days, o.frequency, "
         "o.paid_amount + coalesce(s.refunds, 0) as monetary, "
         "o.paid_amount / nullif(o.frequency, 0) as avg_order_value, "
-        "o.first_order_at, o.last_order_at, "
+        "o.first_order_at, o.last_order_at, o.previous_order_at, o.first_order_channel, "
         + ", ".join(f"o.orders_{n}d" for n in WINDOWS)
         + ", "
         + ", ".join(f"coalesce(s.spend_{n}d, 0) as spend_{n}d" for n in WINDOWS)
@@ -44,6 +44,8 @@ def build_transactions(ctx: FeatureContext) -> str:
         "select cid, count(*) filter (where paid) as frequency, "
         "coalesce(sum(paid_amount), 0) as paid_amount, min(paid_at) as first_order_at, "
         f"max(paid_at) as last_order_at, {orders}, "
+        "list_extract(max(paid_at, 2) filter (where paid), 2) as previous_order_at, "
+        "arg_min(channel, paid_at) filter (where paid) as first_order_channel, "
         "count(*) filter (where paid and discounted) as discounted, "
         "avg(case when paid_amount + discount > 0 then discount / (paid_amount + discount) "
         "else 0 end) filter (where paid) as avg_discount, "
