@@ -86,6 +86,7 @@ def test_demo_identities_are_recovered(demo: Path) -> None:
         "clean",
         "resolve",
         "features",
+        "tags",
         "quality",
     ]
     result = subprocess.run(

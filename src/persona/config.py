@@ -23,8 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from persona.model.errors import ConfigError
 from persona.model.kinds import IDENTIFIERS, Kind, canonical_fields
 from persona.model.suggest import did_you_mean
+from persona.model.tags import CATEGORIES, TagDefinition
 
 CONFIG_FILE = "persona.yaml"
+TAGS_DIR = "tags"
 
 FileFormat = Literal["auto", "csv", "tsv", "parquet", "json", "jsonl", "xlsx"]
 
@@ -210,6 +212,53 @@ class IdentityConfig(_Strict):
         return value
 
 
+class LifecycleConfig(_Strict):
+    """The windows of the lifecycle tag, in days before the as-of date."""
+
+    new_days: int = Field(default=30, ge=1, description="First order this recent: new.")
+    active_days: int = Field(default=90, ge=1, description="Last order this recent: active.")
+    churn_days: int = Field(
+        default=180,
+        ge=1,
+        description="Last order older than this: churned (in between: silent); a gap this long "
+        "before a recent order: returning.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LifecycleConfig:
+        if not self.new_days <= self.active_days < self.churn_days:
+            raise ValueError("the windows must satisfy new_days <= active_days < churn_days")
+        return self
+
+
+class CategoryName(_Strict):
+    """Display names of a taxonomy category."""
+
+    zh: str = Field(description="Chinese name.")
+    en: str = Field(description="English name.")
+
+
+class TaggingConfig(_Strict):
+    """How the tags stage works: built-in tags, snapshots kept, RFM and lifecycle windows."""
+
+    builtin: bool = Field(
+        default=True, description="Include the built-in tags (a tag of the same name replaces one)."
+    )
+    retention: int = Field(default=10, ge=1, description="Snapshots kept (the newest ones).")
+    rfm_bins: int = Field(default=5, ge=2, le=10, description="Scores of the RFM tags (1..N).")
+    lifecycle: LifecycleConfig = Field(
+        default_factory=LifecycleConfig, description="Windows of the lifecycle tag."
+    )
+    categories: dict[str, CategoryName] = Field(
+        default_factory=dict, description="Extra taxonomy categories: key -> {zh, en}."
+    )
+
+    def category_names(self) -> dict[str, tuple[str, str]]:
+        """Every taxonomy category (default and extra): key -> (zh, en)."""
+        extra = {key: (c.zh, c.en) for key, c in self.categories.items()}
+        return {**CATEGORIES, **extra}
+
+
 class ProjectConfig(_Strict):
     """The whole persona.yaml."""
 
@@ -227,6 +276,13 @@ class ProjectConfig(_Strict):
     )
     identity: IdentityConfig = Field(
         default_factory=IdentityConfig, description="Options of the resolve stage."
+    )
+    tagging: TaggingConfig = Field(
+        default_factory=TaggingConfig, description="Options of the tags stage."
+    )
+    tags: list[TagDefinition] = Field(
+        default_factory=list,
+        description="Tag definitions (more can live in YAML files in the tags/ folder).",
     )
 
     @field_validator("timezone")
@@ -286,10 +342,10 @@ def json_schema() -> dict[str, Any]:
 
 
 def load_config(project_dir: Path) -> ProjectConfig:
-    """Read and validate `project_dir/persona.yaml`.
+    """Read and validate `project_dir/persona.yaml` and the tag files in `project_dir/tags/`.
 
     Raises:
-        ConfigError: listing every problem, each with its YAML line.
+        ConfigError: listing every problem of every file at once, each with its YAML line.
     """
     path = project_dir / CONFIG_FILE
     if not path.is_file():
@@ -297,11 +353,68 @@ def load_config(project_dir: Path) -> ProjectConfig:
             f"{path} not found: this folder is not a Persona project; "
             f"run `persona init {project_dir}` or pass --project DIR"
         )
-    return parse_config(path.read_text(encoding="utf-8"), str(path))
+    problems: list[str] = []
+    try:
+        config = parse_config(path.read_text(encoding="utf-8"), str(path))
+    except ConfigError as exc:
+        problems.append(str(exc))
+        config = None
+    files = sorted((project_dir / TAGS_DIR).glob("*.y*ml"))
+    extra: list[TagDefinition] = []
+    for file in files:
+        try:
+            extra.extend(
+                parse_tag_file(file.read_text(encoding="utf-8"), f"{TAGS_DIR}/{file.name}")
+            )
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems or config is None:
+        raise ConfigError("\n".join(problems))
+    return config.model_copy(update={"tags": [*config.tags, *extra]})
 
 
 def parse_config(text: str, filename: str = CONFIG_FILE) -> ProjectConfig:
     """Validate persona.yaml text; see `load_config`."""
+    data, node = _load_yaml(text, filename)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{filename}: expected a mapping with `project:` and `sources:`")
+    try:
+        config = ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(e, node) for e in exc.errors()]
+        raise ConfigError(_listing(filename, problems)) from None
+    for index, tag in enumerate(config.tags):
+        tag.with_origin(f"{Path(filename).name} line {_line_of(node, ('tags', index))}")
+    return config
+
+
+def parse_tag_file(text: str, filename: str) -> list[TagDefinition]:
+    """Validate a tag file of the tags/ folder: a list of tags, or a mapping with `tags:`.
+
+    Raises:
+        ConfigError: every problem of the file, each with its YAML line.
+    """
+    data, node = _load_yaml(text, filename)
+    prefix: tuple[str, ...] = ()
+    if isinstance(data, dict) and set(data) == {"tags"}:
+        data, prefix = data["tags"], ("tags",)
+    if not isinstance(data, list):
+        raise ConfigError(f"{filename}: expected a list of tags (or `tags:` with a list)")
+    tags: list[TagDefinition] = []
+    problems: list[str] = []
+    for index, item in enumerate(data):
+        try:
+            tag = TagDefinition.model_validate(item)
+        except ValidationError as exc:
+            problems.extend(_describe(e, node, (*prefix, index)) for e in exc.errors())
+            continue
+        tags.append(tag.with_origin(f"{filename} line {_line_of(node, (*prefix, index))}"))
+    if problems:
+        raise ConfigError(_listing(filename, problems))
+    return tags
+
+
+def _load_yaml(text: str, filename: str) -> tuple[Any, yaml.Node]:
     try:
         node = yaml.compose(text, Loader=_Yaml12Loader)
         data = yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass
@@ -309,24 +422,24 @@ def parse_config(text: str, filename: str = CONFIG_FILE) -> ProjectConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{filename}{where}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or node is None:
-        raise ConfigError(f"{filename}: expected a mapping with `project:` and `sources:`")
-    try:
-        return ProjectConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = [_describe(error, node) for error in exc.errors()]
-        noun = "problem" if len(problems) == 1 else "problems"
-        listing = "\n".join(f"  - {p}" for p in problems)
-        raise ConfigError(f"{filename} has {len(problems)} {noun}:\n{listing}") from None
+    if node is None:
+        raise ConfigError(f"{filename}: the file is empty")
+    return data, node
 
 
-def _describe(error: Any, root: yaml.Node) -> str:
-    loc: tuple[str | int, ...] = tuple(error["loc"])
+def _listing(filename: str, problems: list[str]) -> str:
+    noun = "problem" if len(problems) == 1 else "problems"
+    listing = "\n".join(f"  - {p}" for p in problems)
+    return f"{filename} has {len(problems)} {noun}:\n{listing}"
+
+
+def _describe(error: Any, root: yaml.Node, base: tuple[str | int, ...] = ()) -> str:
+    loc: tuple[str | int, ...] = (*base, *error["loc"])
     line = _line_of(root, loc)
     where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        valid = _valid_keys(loc[:-1])
+        valid = _valid_keys(loc[:-1], tag_file=bool(base))
         message = f"unknown key {loc[-1]!r}{did_you_mean(str(loc[-1]), valid)}"
     elif error["type"] == "enum" or error["type"] == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
@@ -338,15 +451,30 @@ def _describe(error: Any, root: yaml.Node) -> str:
     return f"{prefix}{where or '(top level)'}: {message}"
 
 
-def _valid_keys(parent: tuple[str | int, ...]) -> list[str]:
+def _valid_keys(parent: tuple[str | int, ...], *, tag_file: bool = False) -> list[str]:
+    """The keys allowed in the mapping at `parent` (for did-you-mean on an unknown key)."""
+    names = [p for p in parent if isinstance(p, str)]
+    if tag_file:
+        names = ["tags", *[n for n in names if n != "tags"]]
     model: type[BaseModel] = ProjectConfig
-    if parent and parent[0] == "sources":
-        model = Source
-    elif parent and parent[0] == "cleaning":
-        model = CleaningConfig
-    elif parent and parent[0] == "identity":
-        model = IdentityConfig
+    for name in names:
+        field = model.model_fields.get(name)
+        inner = _model_of(field.annotation) if field is not None else None
+        if inner is None:
+            break
+        model = inner
     return list(model.model_fields)
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation: X, list[X], X | None or dict[str, X]."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _line_of(node: yaml.Node, loc: tuple[str | int, ...]) -> int | None:

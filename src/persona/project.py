@@ -30,6 +30,14 @@ from persona.pipeline.quality import QualityReport, quality_report
 from persona.pipeline.resolve import ResolveReport, control, run_resolve
 from persona.pipeline.resolve.decisions import append_decision, load_decisions
 from persona.pipeline.resolve.evaluate import Evaluation, evaluate
+from persona.pipeline.tags import TAGS, Catalog, TagReport, load_catalog, run_tags, stats
+from persona.pipeline.tags.snapshots import (
+    diff_snapshots,
+    list_snapshots,
+    resolve_snapshot,
+    write_snapshot,
+)
+from persona.pipeline.tags.sources import read_table
 from persona.privacy.masking import mask_value
 from persona.store import STORE_DIR, migrate, store_path
 
@@ -78,6 +86,8 @@ class BuildResult:
     quality: QualityReport
     resolve: ResolveReport
     features: FeatureReport
+    tags: TagReport
+    snapshot_id: int
 
 
 def init_project(directory: Path) -> list[str]:
@@ -140,6 +150,70 @@ class IdentityNamespace:
         return control.health(self._project.engine)
 
 
+class TagsNamespace:
+    """`project.tags`: run the tags stage, read the catalog, compare snapshots."""
+
+    def __init__(self, project: Project) -> None:
+        self._project = project
+
+    def run(self) -> TagReport:
+        """Evaluate every tag into the `tags` table (see docs/tags.md)."""
+        project = self._project
+        return run_tags(project.engine, project.config, project.root)
+
+    def catalog(self, lang: str | None = None) -> pd.DataFrame:
+        """One row per tag: name, display name, category, kind, type, version, coverage."""
+        project = self._project
+        categories = project.config.tagging.category_names()
+        rows = stats.listing(
+            project.engine, self._catalog(), categories, lang or project.config.language
+        )
+        return pd.DataFrame(rows)
+
+    def show(self, name: str, lang: str | None = None) -> dict[str, Any]:
+        """One tag in full: definition, version, dates, values, coverage, lineage, accuracy."""
+        project = self._project
+        catalog = self._catalog()
+        detail = stats.describe(project.engine, catalog, name, lang or project.config.language)
+        sample = catalog.get(name).labelled_sample
+        if sample is not None:
+            detail["accuracy"] = self.accuracy(name, project.root / sample)
+        return detail
+
+    def coverage(self) -> pd.DataFrame:
+        """Per tag: customers, covered, coverage, null share, distinct values."""
+        return pd.DataFrame(stats.coverage(self._project.engine, self._catalog()))
+
+    def accuracy(self, name: str, labels: Path) -> dict[str, Any]:
+        """Precision and recall per value of a tag against a labelled sample file.
+
+        The file's first column is a customer reference (customer_id or any identifier), its
+        second the true value.
+        """
+        tag = self._catalog().get(name)
+        frame = read_table(labels)
+        if frame.shape[1] < 2:
+            raise ProjectError(
+                f"{labels} needs two columns: a customer reference and the true value"
+            )
+        return stats.accuracy(self._project.engine, tag, frame, str(labels))
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        """The kept snapshots, newest first."""
+        return list_snapshots(self._project.engine)
+
+    def diff(self, old: str | int = "previous", new: str | int = "latest") -> dict[str, Any]:
+        """Per tag, how many customers' values changed between two snapshots, and how."""
+        engine = self._project.engine
+        return diff_snapshots(engine, resolve_snapshot(engine, old), resolve_snapshot(engine, new))
+
+    def _catalog(self) -> Catalog:
+        project = self._project
+        if not project.engine.table_exists(TAGS):
+            raise ProjectError("no tags yet: run `persona build` first")
+        return load_catalog(project.engine, project.config, project.root)
+
+
 class Project:
     """One Persona project folder.
 
@@ -152,6 +226,7 @@ class Project:
         self.engine = engine
         self.messages: list[str] = []
         self.identity = IdentityNamespace(self)
+        self.tags = TagsNamespace(self)
 
     @classmethod
     def open(cls, path: str | Path = ".", *, memory_limit: str = "3GB") -> Project:
@@ -212,21 +287,31 @@ class Project:
         return ingest_frame(ingest(self.engine, self.config, self.root, sources, progress))
 
     def build(
-        self, progress: ProgressCallback | None = None, as_of: datetime | None = None
+        self,
+        progress: ProgressCallback | None = None,
+        as_of: datetime | None = None,
+        *,
+        full: bool = False,
     ) -> BuildResult:
-        """Run every pipeline stage that exists so far, in order, and record the build.
+        """Run every pipeline stage, in order; record the build and write a snapshot.
+
+        Features and tags are refreshed for the affected customers only when the new data
+        allow it (docs/tags.md, "Incremental refresh"), unless `full`.
 
         Args:
             progress: Called before each file the ingest reads.
             as_of: Features use nothing after this time (default: the data's latest time).
+            full: Recompute every customer's features and tags.
         """
         started = datetime.now(UTC)
         result = self.ingest(progress=progress)
+        load_catalog(self.engine, self.config, self.root)  # tag mistakes stop the build early
         cleaned = self.clean()
         resolved = self.resolve()
-        features = self.features(as_of)
+        features = run_features(self.engine, self.config, as_of, incremental=not full)
+        tags = self.tags.run()
         quality = self.quality()
-        stages = ["ingest", "clean", "resolve", "features", "quality"]
+        stages = ["ingest", "clean", "resolve", "features", "tags", "quality"]
         finished = datetime.now(UTC)
         with self.engine.transaction():
             build_id = int(
@@ -236,8 +321,26 @@ class Project:
                 "insert into builds values (?, ?, ?, ?)",
                 [build_id, started, finished, json.dumps(stages)],
             )
+        snapshot_id = write_snapshot(
+            self.engine,
+            build_id,
+            features.as_of,
+            incremental=features.incremental,
+            recomputed=features.recomputed,
+            retention=self.config.tagging.retention,
+        )
         return BuildResult(
-            build_id, stages, result, started, finished, cleaned, quality, resolved, features
+            build_id,
+            stages,
+            result,
+            started,
+            finished,
+            cleaned,
+            quality,
+            resolved,
+            features,
+            tags,
+            snapshot_id,
         )
 
     def clean(self) -> pd.DataFrame:
@@ -318,12 +421,13 @@ class Project:
             "sources": data["sources"],
             "coverage": coverage,
             "profile_records": data["profile_records"],
-            "features": self._features_of(customer_id),
+            "features": self._row_of("features", customer_id),
+            "tags": self._row_of(TAGS, customer_id),
             "masked": not unmask,
         }
 
     def export_customers(self, path: Path, fmt: str | None = None) -> int:
-        """Write one row per customer: customer_id, customer_key(s) joined by |, every feature.
+        """Write one row per customer: customer_id, customer_key(s) joined by |, features, tags.
 
         Args:
             path: The file to write.
@@ -340,23 +444,26 @@ class Project:
         fmt = fmt or path.suffix.lower().lstrip(".")
         if fmt not in ("csv", "parquet"):
             raise ProjectError(f"cannot export customers as {fmt!r}; use csv or parquet")
-        features = (
-            "left join (select * exclude (customer_id), customer_id as _id from features) f "
-            "on f._id = c.customer_id"
-            if self.engine.table_exists("features")
-            else ""
-        )
+        joins, selected = [], []
+        for alias, table in (("f", "features"), ("t", TAGS)):
+            if self.engine.table_exists(table):
+                joins.append(
+                    f"left join (select * exclude (customer_id), customer_id as _{alias}_id "
+                    f"from {table}) {alias} on {alias}._{alias}_id = c.customer_id"
+                )
+                selected.append(f", {alias}.* exclude (_{alias}_id)")
         frame = self.engine.fetch_df(
             "select c.customer_id, nullif(array_to_string(c.customer_keys, '|'), '') "
-            f"as customer_key, {'f.* exclude (_id)' if features else 'null as no_features'} "
-            f"from customers c {features} order by c.customer_id"
+            f"as customer_key{''.join(selected)} from customers c {' '.join(joins)} "
+            "order by c.customer_id"
         )
         return write_frame(frame, path, fmt)
 
-    def _features_of(self, customer_id: str) -> dict[str, Any]:
-        if not self.engine.table_exists("features"):
+    def _row_of(self, table: str, customer_id: str) -> dict[str, Any]:
+        """A customer's row of `features` or `tags` as name -> value (empty before a build)."""
+        if not self.engine.table_exists(table):
             return {}
-        row = self.engine.fetch_df("select * from features where customer_id = ?", [customer_id])
+        row = self.engine.fetch_df(f"select * from {table} where customer_id = ?", [customer_id])
         if row.empty:
             return {}
         return {str(k): _plain(v) for k, v in row.iloc[0].to_dict().items() if k != "customer_id"}

@@ -76,6 +76,17 @@ MIGRATIONS: list[list[str]] = [
           reason VARCHAR, score DOUBLE)""",
         """create table identity_excluded (node VARCHAR, reason VARCHAR)""",
     ],
+    # v4: the tag registry and the snapshots of each build (their rows live in
+    # snapshot_<id> tables, see persona.pipeline.tags.snapshots).
+    [
+        """create table tag_catalog (
+          name VARCHAR primary key, version BIGINT, fingerprint VARCHAR, definition VARCHAR,
+          params VARCHAR, created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ)""",
+        """create table snapshots (
+          snapshot_id BIGINT primary key, build_id BIGINT, created_at TIMESTAMPTZ,
+          as_of TIMESTAMPTZ, incremental BOOLEAN, customers BIGINT, recomputed BIGINT,
+          tags VARCHAR)""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -112,7 +112,7 @@ def test_quality_command_json(make_project: MakeProject) -> None:
         check=True,
     )
     built = json.loads(build.stdout)
-    assert built["stages"] == ["ingest", "clean", "resolve", "features", "quality"]
+    assert built["stages"] == ["ingest", "clean", "resolve", "features", "tags", "quality"]
     assert built["clean"][0]["duplicates"] == 1
     result = subprocess.run(
         [sys.executable, "-m", "persona", "quality", "-p", str(root), "--json"],

@@ -204,15 +204,18 @@ def quarantine(
 @app.command()
 def build(
     as_of: AsOfOpt = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Recompute every customer's features and tags.")
+    ] = False,
     project: ProjectOpt = Path("."),
     json_out: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
-    """Run every pipeline stage (ingest, clean, resolve, features, quality) and record the build."""
+    """Run every pipeline stage (ingest to tags and quality); record a build and a snapshot."""
     language = resolve_language(lang, project)
     with user_errors(language), open_project(project, language) as opened:
         with progress_bar(not json_out) as progress:
-            result = opened.build(progress, parse_as_of(as_of))
+            result = opened.build(progress, parse_as_of(as_of), full=full)
         _report_build(result, json_out, language)
 
 
@@ -254,7 +257,16 @@ def _build_dict(result: BuildResult) -> dict[str, Any]:
             "as_of": result.features.as_of,
             "customers": result.features.customers,
             "columns": len(result.features.columns),
+            "recomputed": result.features.recomputed,
+            "incremental": result.features.incremental,
+            "full_reason": result.features.full_reason,
         },
+        "tags": {
+            "tags": len(result.tags.tags),
+            "customers": result.tags.customers,
+            "seconds": result.tags.seconds,
+        },
+        "snapshot_id": result.snapshot_id,
         "quality_score": result.quality.score,
     }
 
@@ -277,6 +289,17 @@ def _report_build(result: BuildResult, json_out: bool, lang: Lang, **extra: Any)
             columns=len(report.columns),
             as_of=report.as_of,
             seconds=report.seconds,
+        )
+    )
+    if report.incremental:
+        out.print(text("build.refresh", lang, n=report.recomputed))
+    out.print(
+        text(
+            "tags.done",
+            lang,
+            tags=len(result.tags.tags),
+            customers=result.tags.customers,
+            snapshot=result.snapshot_id,
         )
     )
     resolved = result.resolve

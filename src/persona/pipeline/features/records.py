@@ -43,6 +43,8 @@ COUPON_KEYS = ("coupon_used", "coupon", "coupon_code", "coupon_id")
 """Extra attributes of an order line that mark coupon use (a yes, or any code)."""
 
 CUSTOMERS, LINKS = "_ff_customers", "_ff_links"
+ONLY, ONLY_LINKS = "_ff_only", "_ff_only_links"
+"""The customer numbers (cid) an incremental refresh recomputes, and their identifiers."""
 EVENTS, TRANSACTIONS, ORDERS = "_ff_events", "_ff_transactions", "_ff_orders"
 SURVEYS, RELATIONS = "_ff_surveys", "_ff_relations"
 
@@ -55,11 +57,14 @@ class FeatureContext:
         engine: The engine holding the store.
         as_of: The as-of time (aware); nothing later is used.
         timezone: The project's IANA time zone, for local hours, weekdays and dates.
+        only: Read only the records of the customers in `ONLY` (an incremental refresh);
+            relations are always read whole (influence and communities are global).
     """
 
     engine: Engine
     as_of: datetime
     timezone: str
+    only: bool = False
 
     @property
     def as_of_sql(self) -> str:
@@ -132,9 +137,8 @@ def identifier_key(alias: str, prefix: str) -> str:
     return f"coalesce({parts})"
 
 
-def build_records(ctx: FeatureContext) -> None:
-    """Create the temp tables of customers, links and records of every kind (see module)."""
-    engine, as_of = ctx.engine, ctx.as_of_sql
+def build_links(engine: Engine) -> None:
+    """Create the temp tables of customer numbers (`CUSTOMERS`) and identifier links (`LINKS`)."""
     engine.drop(CUSTOMERS)
     engine.execute(
         f"create temp table {CUSTOMERS} as select customer_id, "
@@ -146,6 +150,30 @@ def build_records(ctx: FeatureContext) -> None:
         "substr(l.node, strpos(l.node, ':') + 1) as value, c.cid from identity_links l "
         f"join {CUSTOMERS} c on c.customer_id = l.customer_id where l.node_type = 'identifier'"
     )
+
+
+def scope_sql(ctx: FeatureContext, table: str, alias: str) -> str:
+    """SQL condition of the records an incremental refresh reads (otherwise true).
+
+    A record with an identifier of a customer in `ONLY`: a cheap filter before the owner joins.
+    """
+    if not ctx.only:
+        return "true"
+    engine = ctx.engine
+    counts = engine.fetch_all(f"select {', '.join(f'count({c})' for c in PRIORITY)} from {table}")
+    parts = [
+        f"{alias}.{column} in (select value from {ONLY_LINKS} where type = {quote_literal(column)})"
+        for column, count in zip(PRIORITY, counts[0], strict=True)
+        if count
+    ]
+    return f"({' or '.join(parts)})" if parts else "false"
+
+
+def build_records(ctx: FeatureContext) -> None:
+    """Create the temp tables of customers, links and records of every kind (see module)."""
+    engine, as_of = ctx.engine, ctx.as_of_sql
+    if not ctx.only:
+        build_links(engine)
     joins, owner = owner_sql(engine, "clean_events", "e")
     _create(
         engine,
@@ -155,7 +183,9 @@ def build_records(ctx: FeatureContext) -> None:
         f"channel, session from (select {owner} as cid, lower(e.event) as event, "
         f"e.timestamp as ts, {ctx.local('e.timestamp')} as local_ts, e.channel, "
         "case when e.session_id is not null then hash(e.session_id) end as session "
-        f"from clean_events e {joins} where e.timestamp <= {as_of})",
+        f"from clean_events e {joins} where e.timestamp <= {as_of} "
+        f"and {scope_sql(ctx, 'clean_events', 'e')})",
+        ctx.only,
     )
     _build_transactions(ctx)
     joins, owner = owner_sql(engine, "clean_surveys", "s")
@@ -164,7 +194,9 @@ def build_records(ctx: FeatureContext) -> None:
         SURVEYS,
         f"select {owner} as cid, s._source as source, s._batch_id, s._line, "
         f"s.question_id, s.answer, s.answered_at from clean_surveys s {joins} "
-        f"where s.answered_at is null or s.answered_at <= {as_of}",
+        f"where (s.answered_at is null or s.answered_at <= {as_of}) "
+        f"and {scope_sql(ctx, 'clean_surveys', 's')}",
+        ctx.only,
     )
     src_joins, src = owner_sql(engine, "clean_relations", "r", "src_")
     dst_joins, dst = owner_sql(engine, "clean_relations", "r", "dst_")
@@ -206,7 +238,9 @@ def _build_transactions(ctx: FeatureContext) -> None:
         f"case when lower(t.status) in ({cancelled}) then 'cancelled' "
         f"when {value} < 0 then 'refund' "
         f"when lower(t.status) in ({refunded}) then 'refunded' else 'paid' end as line_class "
-        f"from clean_transactions t {joins} where t.timestamp <= {ctx.as_of_sql}",
+        f"from clean_transactions t {joins} where t.timestamp <= {ctx.as_of_sql} "
+        f"and {scope_sql(ctx, 'clean_transactions', 't')}",
+        ctx.only,
     )
     engine.drop(ORDERS)
     engine.execute(
@@ -223,13 +257,24 @@ def _build_transactions(ctx: FeatureContext) -> None:
     )
 
 
-def _create(engine: Engine, name: str, select: str) -> None:
-    """Create temp table `name` of the rows of `select` that have a customer."""
+def _create(engine: Engine, name: str, select: str, only: bool = False) -> None:
+    """Create temp table `name` of the rows of `select` that have a customer (one in `ONLY`)."""
+    keep = f"cid in (select cid from {ONLY})" if only else "cid is not null"
     engine.drop(name)
-    engine.execute(f"create temp table {name} as select * from ({select}) where cid is not null")
+    engine.execute(f"create temp table {name} as select * from ({select}) where {keep}")
 
 
 def drop_records(engine: Engine) -> None:
     """Drop the temp tables of `build_records`."""
-    for name in (CUSTOMERS, LINKS, EVENTS, TRANSACTIONS, ORDERS, SURVEYS, RELATIONS):
+    for name in (
+        CUSTOMERS,
+        LINKS,
+        ONLY,
+        ONLY_LINKS,
+        EVENTS,
+        TRANSACTIONS,
+        ORDERS,
+        SURVEYS,
+        RELATIONS,
+    ):
         engine.drop(name)

@@ -1,0 +1,104 @@
+"""Incremental refresh: a build after new events or orders recomputes only the customers they
+touch, and ends with exactly the features and tags a full recompute gives."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from persona import Project
+from persona.demo import generate_demo
+from tests.conftest import MakeProject
+from tests.pipeline.test_tags import AS_OF, ORDERS, _project
+
+
+def _tables(project: Project) -> dict[str, pd.DataFrame]:
+    return {
+        table: project.engine.fetch_df(f"select * from {table} order by customer_id")
+        for table in ("features", "tags")
+    }
+
+
+def _assert_same_as_full(project: Project, as_of: datetime) -> None:
+    """The current features and tags equal those of a full rebuild at the same as-of time."""
+    refreshed = _tables(project)
+    project.build(as_of=as_of, full=True)
+    full = _tables(project)
+    for table, frame in refreshed.items():
+        pd.testing.assert_frame_equal(frame, full[table], check_exact=False, rtol=1e-9)
+
+
+def test_new_orders_and_events_recompute_only_their_customers(make_project: MakeProject) -> None:
+    root = _project(make_project)
+    config = root / "persona.yaml"
+    config.write_text(
+        config.read_text()
+        .replace("path: data/orders.csv", "path: data/orders*.csv")
+        .replace("path: data/events.csv", "path: data/events*.csv")
+    )
+    with Project.open(root) as project:
+        first = project.build(as_of=AS_OF)
+    assert not first.features.incremental and first.features.full_reason == "no earlier features"
+    header = ORDERS.splitlines()[0]
+    (root / "data/orders2.csv").write_text(
+        f"{header}\nO20,C3,2024-06-29 10:00,900,0,home,app,paid\n"
+    )
+    (root / "data/events2.csv").write_text("id,event,ts\nC6,view,2024-06-29 23:30\n")
+    with Project.open(root) as project:
+        second = project.build(as_of=AS_OF)
+        assert second.features.incremental and second.features.recomputed == 2
+        tags = project.engine.fetch_df(
+            "select c.customer_keys[1] as key, t.lifecycle, t.big_spender from tags t "
+            "join customers c using (customer_id)"
+        ).set_index("key")
+        assert tags.loc["C3", "lifecycle"] == "active" and tags.loc["C3", "big_spender"]
+        assert project.tags.snapshots()[0]["incremental"]
+        _assert_same_as_full(project, AS_OF)
+
+
+def test_a_moved_as_of_time_or_new_relations_recompute_everybody(
+    make_project: MakeProject,
+) -> None:
+    root = _project(make_project)
+    with Project.open(root) as project:
+        project.build(as_of=AS_OF)
+        unchanged = project.build(as_of=AS_OF)
+        moved = project.build(as_of=datetime(2024, 7, 31, tzinfo=AS_OF.tzinfo))
+    assert unchanged.features.incremental and unchanged.features.recomputed == 0
+    assert moved.features.full_reason == "the as-of time moved"
+    assert moved.features.recomputed == 6
+    config = root / "persona.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "sources:\n",
+            "sources:\n  - name: friends\n    kind: relations\n    path: data/friends.csv\n"
+            "    columns: {src_customer_key: a, dst_customer_key: b, relation: r}\n",
+        )
+    )
+    (root / "data/friends.csv").write_text("a,b,r\nC1,C2,friend\n")
+    with Project.open(root) as project:
+        related = project.build(as_of=datetime(2024, 7, 31, tzinfo=AS_OF.tzinfo))
+    assert related.features.full_reason == "new relations arrived"
+
+
+@pytest.mark.slow
+def test_demo_refresh_after_a_new_day_of_events_equals_a_full_build(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "shop"
+    generate_demo(root, customers=1000, seed=11, lang="en")
+    days = sorted((root / "data/events").iterdir())
+    held = tmp_path / days[-1].name
+    shutil.move(days[-1], held)
+    with Project.open(root) as project:
+        as_of = datetime.fromisoformat("2100-01-01T00:00:00+08:00")
+        project.build(as_of=as_of)
+        shutil.move(held, days[-1])
+        refreshed = project.build(as_of=as_of)
+        assert refreshed.features.incremental
+        assert 0 < refreshed.features.recomputed < refreshed.features.customers / 2
+        _assert_same_as_full(project, as_of)
