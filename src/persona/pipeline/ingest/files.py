@@ -136,10 +136,14 @@ _NUMBERISH = re.compile(r"^[\s+\-¥$]*[\d.,:/\-\s]+$")
 
 
 def _looks_like_header(first: list[str], rest: list[list[str]]) -> bool:
-    """A first row of distinct, non-empty, non-numeric names is a header."""
-    if not first or any(not c.strip() for c in first):
+    """A first row of distinct, non-empty, non-numeric names is a header.
+
+    The first name may be empty: R's write.csv and pandas' to_csv write a row-name column so.
+    """
+    names = first[1:] if first and not first[0].strip() else first
+    if not names or any(not c.strip() for c in names):
         return False
-    if any(_NUMBERISH.match(c) for c in first):
+    if any(_NUMBERISH.match(c) for c in names):
         return False
     return not (rest and all(first == r for r in rest[:3]))
 

@@ -4,6 +4,9 @@ Nodes are strings: ``rec:<source>:<batch>:<line>`` for a profile record and ``<t
 for a clean identifier value (``phone:+8613812345678``). Edges, each with its reason:
 
 - a profile record and each of its identifiers (``record``);
+- (no edge) an identifier of an event, order or answer names a person on its own: a customer
+  key, member number, phone ... on an order makes a customer even without a profile; a device
+  alone does not (an anonymous device), nor does the other side of a relation;
 - two identifiers on one event, order, answer or one side of a relation (``together in <kind>``),
   e.g. an anonymous device and the member who logs in on it;
 - two profiles that probably describe one person (``match``, with its probability);
@@ -122,9 +125,28 @@ def build_graph(engine: Engine, config: IdentityConfig) -> None:
         "not in (select rec from _identity_occurrences) "
         f"union all select node, 'identifier', any_value(source) from (select a as node, source "
         f"from _identity_pairs union all select b, source from _identity_pairs "
-        f"union all select node, source from _identity_occurrences) "
+        f"union all select node, source from _identity_occurrences "
+        f"union all {_person_identifiers(linked, blocked)}) "
         f"where node not in (select node from {EXCLUDED}) group by node"
     )
+
+
+def _person_identifiers(linked: list[str], blocked: str) -> str:
+    """SQL (node, source): identifiers of a person's own records that name them even when alone.
+
+    Events, orders and answers; every type but a device (an anonymous device is nobody yet).
+    Relations do not make customers: a referred phone is somebody else's record of a person.
+    """
+    parts = []
+    for kind in (Kind.EVENTS, Kind.TRANSACTIONS, Kind.SURVEYS):
+        for field, type_ in identifier_rows(kind):
+            if type_ in linked and type_ != "device_id":
+                parts.append(
+                    f"select distinct {_node(type_, field)} as node, _source as source "
+                    f"from clean_{kind.value} where {field} is not null and length({field}) > 0 "
+                    f"and lower({field}) not in ({blocked})"
+                )
+    return " union all ".join(parts) or "select null::varchar, null::varchar limit 0"
 
 
 def _co_occurrence_edges(engine: Engine, linked: list[str], blocked: str) -> None:

@@ -47,6 +47,8 @@ def build_customers(engine: Engine, config: ProjectConfig) -> None:
         "case p._source "
         + " ".join(f"when {quote_literal(name)} then {i}" for i, name in enumerate(priority))
         + f" else {len(priority)} end"
+        if priority
+        else "0"  # no profile source: nothing to rank (customers come from orders, events ...)
     )
     order = {
         "most_trusted": f"({rank}) * 1e15 - p._batch_id * 1e9 - p._line",
