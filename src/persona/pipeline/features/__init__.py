@@ -34,6 +34,7 @@ from persona.pipeline.features.records import (
     ONLY,
     FeatureContext,
     build_records,
+    data_span,
     drop_records,
 )
 from persona.pipeline.features.refresh import AFFECTED, fingerprint, plan_refresh, save_state
@@ -138,7 +139,7 @@ def run_features(
     elif as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=zone)
     as_of = as_of.astimezone(zone)
-    ctx = FeatureContext(engine, as_of, config.timezone)
+    ctx = FeatureContext(engine, as_of, config.timezone, span=data_span(engine, as_of))
     columns = [spec.name for spec in feature_catalog(survey_dimensions(engine))]
     print_ = fingerprint(config.timezone, columns)
     reason = plan_refresh(ctx, print_, FEATURES) if incremental else "a full run was asked for"
