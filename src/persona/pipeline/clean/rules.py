@@ -21,9 +21,19 @@ GEO_CITY_TABLE = "_geo_city"
 GEO_PROVINCE_TABLE = "_geo_province"
 
 
+_HAS_FULL = "[\uff01-\uff5e\u3000\u00a0]"
+
+
 def fullwidth(value: str) -> str:
-    """SQL: full-width letters, digits, punctuation and the ideographic space to half-width."""
-    return f"translate({value}, {quote_literal(_FULL)}, {quote_literal(_HALF)})"
+    """SQL: full-width letters, digits, punctuation and the ideographic space to half-width.
+
+    Only values holding such a character go through the (slow, per character) translation.
+    """
+    translated = f"translate({value}, {quote_literal(_FULL)}, {quote_literal(_HALF)})"
+    return (
+        f"(case when regexp_matches({value}, {quote_literal(_HAS_FULL)}) "
+        f"then {translated} else {value} end)"
+    )
 
 
 def trim(value: str) -> str:

@@ -65,7 +65,7 @@ def build_events(ctx: FeatureContext) -> str:
         f"{ctx.days_before(ctx.local('a.last_event_at'))} as days_since_last_event from ("
         f"select cid, count(*) as event_count, {', '.join(windows)}, {', '.join(types)}, "
         f"{', '.join(hours)}, {', '.join(weekdays)}, max(ts) as last_event_at, "
-        "arg_max(event, ts) as last_event "
+        "arg_min(event, (-epoch_us(ts), event)) as last_event "
         f"from {EVENTS} group by cid) a "
         f"left join ({day_counts}) d on d.cid = a.cid "
         f"left join ({sessions}) s on s.cid = a.cid "

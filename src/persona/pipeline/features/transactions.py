@@ -45,7 +45,7 @@ def build_transactions(ctx: FeatureContext) -> str:
         "coalesce(sum(paid_amount), 0) as paid_amount, min(paid_at) as first_order_at, "
         f"max(paid_at) as last_order_at, {orders}, "
         "list_extract(max(paid_at, 2) filter (where paid), 2) as previous_order_at, "
-        "arg_min(channel, paid_at) filter (where paid) as first_order_channel, "
+        "arg_min(channel, (paid_at, channel)) filter (where paid) as first_order_channel, "
         "count(*) filter (where paid and discounted) as discounted, "
         "avg(case when paid_amount + discount > 0 then discount / (paid_amount + discount) "
         "else 0 end) filter (where paid) as avg_discount, "
