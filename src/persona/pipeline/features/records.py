@@ -174,6 +174,28 @@ def timestamp_literal(moment: datetime) -> str:
     return f"timestamptz '{moment.isoformat(sep=' ')}'"
 
 
+_FILLED: dict[str, frozenset[str]] = {}
+"""Per clean table, its identifier columns that hold a value (one scan per table and run)."""
+
+
+def filled_columns(engine: Engine, table: str) -> frozenset[str]:
+    """The identifier columns (``src_``/``dst_`` ones for relations) of `table` with a value.
+
+    Cached until `drop_records` (the end of a features or tags run).
+    """
+    if table not in _FILLED:
+        columns = [
+            c
+            for c in engine.table_columns(table)
+            if c.removeprefix("src_").removeprefix("dst_") in PRIORITY
+        ]
+        counts = engine.fetch_all(
+            f"select {', '.join(f'count({c})' for c in columns)} from {table}"
+        )
+        _FILLED[table] = frozenset(c for c, n in zip(columns, counts[0], strict=True) if n)
+    return _FILLED[table]
+
+
 def owner_sql(engine: Engine, table: str, alias: str, prefix: str = "") -> tuple[str, str]:
     """SQL joins giving each record of `table` its customer number, and the cid expression.
 
@@ -190,10 +212,10 @@ def owner_sql(engine: Engine, table: str, alias: str, prefix: str = "") -> tuple
         (joins, cid expression).
     """
     columns = [prefix + t for t in PRIORITY]
-    counts = engine.fetch_all(f"select {', '.join(f'count({c})' for c in columns)} from {table}")[0]
+    filled = filled_columns(engine, table)
     joins, owners = [], []
-    for type_, column, count in zip(PRIORITY, columns, counts, strict=True):
-        if not count:
+    for type_, column in zip(PRIORITY, columns, strict=True):
+        if column not in filled:
             continue
         link = f"{alias}_{column}"
         joins.append(
@@ -214,6 +236,7 @@ def identifier_key(alias: str, prefix: str) -> str:
 
 def build_links(engine: Engine) -> None:
     """Create the temp tables of customer numbers (`CUSTOMERS`) and identifier links (`LINKS`)."""
+    _FILLED.clear()
     engine.drop(CUSTOMERS)
     engine.execute(
         f"create temp table {CUSTOMERS} as select customer_id, "
@@ -234,12 +257,11 @@ def scope_sql(ctx: FeatureContext, table: str, alias: str) -> str:
     """
     if not ctx.only:
         return "true"
-    engine = ctx.engine
-    counts = engine.fetch_all(f"select {', '.join(f'count({c})' for c in PRIORITY)} from {table}")
+    filled = filled_columns(ctx.engine, table)
     parts = [
         f"{alias}.{column} in (select value from {ONLY_LINKS} where type = {quote_literal(column)})"
-        for column, count in zip(PRIORITY, counts[0], strict=True)
-        if count
+        for column in PRIORITY
+        if column in filled
     ]
     return f"({' or '.join(parts)})" if parts else "false"
 
@@ -340,7 +362,8 @@ def _create(engine: Engine, name: str, select: str, only: bool = False) -> None:
 
 
 def drop_records(engine: Engine) -> None:
-    """Drop the temp tables of `build_records`."""
+    """Drop the temp tables of `build_records` and forget the cached filled columns."""
+    _FILLED.clear()
     for name in (
         CUSTOMERS,
         LINKS,

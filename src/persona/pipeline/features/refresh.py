@@ -32,6 +32,8 @@ from persona.pipeline.features.records import (
 AFFECTED = "_ff_affected"
 """Temp table (customer_id) of the customers an incremental refresh recomputed."""
 STATE_LINKS = "features_links"
+LINK_CHANGES = "_ff_link_changes"
+"""Temp table: identity links added or removed since the last run (node, customer_id)."""
 _PER_CUSTOMER = (Kind.EVENTS, Kind.TRANSACTIONS, Kind.SURVEYS, Kind.PROFILES)
 
 
@@ -80,12 +82,17 @@ def plan_refresh(ctx: FeatureContext, print_: str, features: str) -> str | None:
         if kind.value in kinds and engine.table_exists(f"clean_{kind.value}")
         for column in IDENTIFIERS
     ]
-    changed = (
-        f"select k.cid from {CUSTOMERS} k where k.customer_id in (select customer_id from ("
+    engine.drop(LINK_CHANGES)
+    engine.execute(
+        f"create temp table {LINK_CHANGES} as "
         f"(select node, customer_id from identity_links except "
         f"select node, customer_id from {STATE_LINKS}) union all "
         f"(select node, customer_id from {STATE_LINKS} except "
-        "select node, customer_id from identity_links)))"
+        "select node, customer_id from identity_links)"
+    )
+    changed = (
+        f"select k.cid from {CUSTOMERS} k where k.customer_id in "
+        f"(select customer_id from {LINK_CHANGES})"
     )
     new = (
         f"select cid from {CUSTOMERS} where customer_id not in (select customer_id from {features})"
@@ -117,6 +124,14 @@ def save_state(engine: Engine, ctx: FeatureContext, print_: str) -> None:
         ("features_fingerprint", print_),
     ):
         engine.execute("insert or replace into _persona_meta values (?, ?)", [key, value])
+    unchanged = (
+        ctx.only
+        and engine.table_exists(LINK_CHANGES)
+        and not engine.fetch_all(f"select count(*) from {LINK_CHANGES}")[0][0]
+    )
+    engine.drop(LINK_CHANGES)
+    if unchanged:
+        return  # the links the refresh used are the ones kept
     engine.drop(STATE_LINKS)
     engine.execute(f"create table {STATE_LINKS} as select node, customer_id from identity_links")
 
