@@ -6,8 +6,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= demo
 DEMO_CUSTOMERS ?= 5000
-# Debian packages the project needs: PostgreSQL (a real server for the database-source tests).
-DEBIAN_PACKAGES := postgresql
+# Debian packages the project needs: PostgreSQL (a real server for the database-source tests);
+# Chromium (the report opened headless in tests), Noto CJK fonts (Chinese in charts and PDF) and
+# the Pango/HarfBuzz libraries WeasyPrint renders the PDF with.
+DEBIAN_PACKAGES := postgresql chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+	libharfbuzz-subset0
 
 .PHONY: demo test lint bench system-deps venv clean
 
@@ -47,6 +50,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/resolve.py
+	$(PY) bench/features.py
+	$(PY) bench/segments.py
+	$(PY) bench/report.py
+	$(PY) bench/audience.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -82,6 +82,7 @@ def test_ingest_status_quarantine_json(make_project: MakeProject, tmp_path: Path
         "resolve",
         "features",
         "tags",
+        "segments",
         "quality",
     ]
     assert json.loads(persona("status", "-p", str(root), "--json").stdout)["last_build"]

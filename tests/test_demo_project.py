@@ -59,6 +59,9 @@ def test_persona_demo_command(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["build_id"] == 1 and data["demo"]["customers"] == 300
+    reports = [Path(path) for path in data["reports"]]
+    assert [r.name for r in reports] == ["persona-report-zh.html", "persona-report-en.html"]
+    assert all(r.parent == target / "out" and r.stat().st_size > 10_000 for r in reports)
     loaded = {s["name"]: s["loaded"] for s in data["sources"]}
     assert set(loaded) == {"crm", "members", "events", "orders", "survey", "relations"}
     assert all(v > 0 for v in loaded.values())
@@ -87,6 +90,7 @@ def test_demo_identities_are_recovered(demo: Path) -> None:
         "resolve",
         "features",
         "tags",
+        "segments",
         "quality",
     ]
     result = subprocess.run(

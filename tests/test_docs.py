@@ -12,7 +12,12 @@ from persona.config import (
     CleaningConfig,
     IdentityConfig,
     LifecycleConfig,
+    PersonasConfig,
+    PriorityWeights,
+    PrivacyConfig,
     ProjectConfig,
+    SegmentationConfig,
+    SegmentRule,
     Source,
     TaggingConfig,
 )
@@ -64,7 +69,14 @@ def test_every_option_has_help_and_is_in_cli_md() -> None:
 def test_every_config_key_is_in_configuration_md() -> None:
     text = "".join(
         (DOCS / name).read_text()
-        for name in ("configuration.md", "cleaning.md", "identity.md", "tags.md")
+        for name in (
+            "configuration.md",
+            "cleaning.md",
+            "identity.md",
+            "tags.md",
+            "report.md",
+            "segments.md",
+        )
     )
     models = (
         ProjectConfig,
@@ -76,6 +88,11 @@ def test_every_config_key_is_in_configuration_md() -> None:
         TagDefinition,
         LabelRule,
         SequenceStep,
+        PrivacyConfig,
+        PersonasConfig,
+        SegmentationConfig,
+        SegmentRule,
+        PriorityWeights,
     )
     for model in models:
         for key, field in model.model_fields.items():

@@ -259,6 +259,129 @@ class TaggingConfig(_Strict):
         return {**CATEGORIES, **extra}
 
 
+SegmentMethod = Literal["kmeans", "minibatch", "hierarchical", "kprototypes", "rules"]
+
+
+class SegmentRule(_Strict):
+    """One rule-defined segment; a customer joins the first segment whose rule holds."""
+
+    name_zh: str = Field(min_length=1, description="Chinese name of the segment.")
+    name_en: str = Field(min_length=1, description="English name of the segment.")
+    when: str = Field(
+        min_length=1,
+        description="An expression (features, attributes, tag('...')), e.g. "
+        "`discount_share >= 0.5`.",
+    )
+
+
+class SegmentationConfig(_Strict):
+    """How the segments stage groups customers (see docs/segments.md)."""
+
+    enabled: bool = Field(default=True, description="Run the segments stage in every build.")
+    features: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="Features, tags or extra profile attributes to segment on "
+        "(default: a general set of RFM, activity, price, time, tenure and preference features).",
+    )
+    method: SegmentMethod = Field(
+        default="kmeans",
+        description="kmeans | minibatch (large samples) | hierarchical (Ward) | kprototypes "
+        "(mixed categorical and numeric) | rules (expressions, first match wins).",
+    )
+    k: int | Literal["auto"] = Field(
+        default="auto",
+        description="Number of segments, or auto (best silhouette between k_min and k_max).",
+    )
+    k_min: int = Field(default=2, ge=2, le=50, description="Smallest k tried by k: auto.")
+    k_max: int = Field(default=10, ge=2, le=50, description="Largest k tried by k: auto.")
+    scale: Literal["none", "standard", "robust"] = Field(
+        default="standard",
+        description="Scaling of numeric features: none, standard (mean 0, sd 1) or robust "
+        "(median 0, interquartile range 1).",
+    )
+    log: Literal["auto", "none"] | list[str] = Field(
+        default="auto",
+        description="log1p before scaling: auto (non-negative, skewed features such as money), "
+        "none, or a list of features.",
+    )
+    sample: int = Field(
+        default=50_000, ge=100, description="Customers in the fitting sample; all are assigned."
+    )
+    seed: int = Field(default=42, description="Random seed of the sample and the fit.")
+    resamples: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="Bootstrap resamples of the stability score (0: none).",
+    )
+    rules: list[SegmentRule] = Field(
+        default_factory=list, description="The segments of method: rules, in order."
+    )
+
+    @field_validator("k")
+    @classmethod
+    def _k_at_least_two(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 2 <= value <= 50:
+            raise ValueError(f"k must be between 2 and 50 (or auto), not {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SegmentationConfig:
+        if self.k_min > self.k_max:
+            raise ValueError(f"k_min ({self.k_min}) must not be above k_max ({self.k_max})")
+        if self.method == "rules" and not self.rules:
+            raise ValueError("method: rules needs `rules:` (a list of name_zh, name_en, when)")
+        if self.rules and self.method != "rules":
+            raise ValueError(f"`rules:` only apply with method: rules (method is {self.method})")
+        names = [r.name_en for r in self.rules] + [r.name_zh for r in self.rules]
+        if len(set(names)) != len(names):
+            raise ValueError("two segment rules share a name; give every rule its own names")
+        return self
+
+
+class PrivacyConfig(_Strict):
+    """What reports, previews and exports may show about groups of customers."""
+
+    k: int = Field(
+        default=10,
+        ge=1,
+        description="Smallest group of customers an aggregate may describe; counts and shares of "
+        "fewer are shown as <k.",
+    )
+
+
+class PriorityWeights(_Strict):
+    """Weights of the four factors of a segment's priority score (0 leaves a factor out)."""
+
+    size: float = Field(default=1.0, ge=0, description="Weight of the segment's size.")
+    value: float = Field(default=1.0, ge=0, description="Weight of the spend per customer.")
+    growth: float = Field(
+        default=1.0, ge=0, description="Weight of the size change since the previous snapshot."
+    )
+    activity: float = Field(
+        default=1.0, ge=0, description="Weight of the share active in the last 30 days."
+    )
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> PriorityWeights:
+        if not any((self.size, self.value, self.growth, self.activity)):
+            raise ValueError("at least one priority weight must be above 0")
+        return self
+
+
+class PersonasConfig(_Strict):
+    """How persona cards rank segments."""
+
+    priority_weights: PriorityWeights = Field(
+        default_factory=PriorityWeights,
+        description="Weights of size, value, growth and activity in the priority score.",
+    )
+    currency: str = Field(
+        default="¥", max_length=5, description="Symbol shown before amounts of money (¥, $, €)."
+    )
+
+
 class ProjectConfig(_Strict):
     """The whole persona.yaml."""
 
@@ -283,6 +406,16 @@ class ProjectConfig(_Strict):
     tags: list[TagDefinition] = Field(
         default_factory=list,
         description="Tag definitions (more can live in YAML files in the tags/ folder).",
+    )
+    segmentation: SegmentationConfig = Field(
+        default_factory=SegmentationConfig, description="Options of the segments stage."
+    )
+    privacy: PrivacyConfig = Field(
+        default_factory=PrivacyConfig,
+        description="Privacy of reports: the smallest group an aggregate may describe.",
+    )
+    personas: PersonasConfig = Field(
+        default_factory=PersonasConfig, description="Options of the persona cards and priorities."
     )
 
     @field_validator("timezone")

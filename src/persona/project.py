@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from persona.analysis.audiences import Audiences
 from persona.config import CONFIG_FILE, ProjectConfig, load_config
 from persona.engine.duckdb import DuckDBEngine
 from persona.export import write_frame
@@ -30,6 +31,12 @@ from persona.pipeline.quality import QualityReport, quality_report
 from persona.pipeline.resolve import ResolveReport, control, run_resolve
 from persona.pipeline.resolve.decisions import append_decision, load_decisions
 from persona.pipeline.resolve.evaluate import Evaluation, evaluate
+from persona.pipeline.segments import MEMBERS as SEGMENT_MEMBERS
+from persona.pipeline.segments import SEGMENTS, SegmentReport, run_segments
+from persona.pipeline.segments.explain import explain_customer
+from persona.pipeline.segments.inputs import build_source
+from persona.pipeline.segments.migration import migration
+from persona.pipeline.segments.read import list_segments, show_segment
 from persona.pipeline.tags import TAGS, Catalog, TagReport, load_catalog, run_tags, stats
 from persona.pipeline.tags.snapshots import (
     diff_snapshots,
@@ -39,6 +46,9 @@ from persona.pipeline.tags.snapshots import (
 )
 from persona.pipeline.tags.sources import read_table
 from persona.privacy.masking import mask_value
+from persona.report.cards import build_personas
+from persona.report.labels import Lang
+from persona.report.persona import Personas
 from persona.store import STORE_DIR, migrate, store_path
 
 COUNT_FIELDS = ("received", "loaded", "quarantined", "skipped")
@@ -88,6 +98,7 @@ class BuildResult:
     features: FeatureReport
     tags: TagReport
     snapshot_id: int
+    segments: SegmentReport | None = None
 
 
 def init_project(directory: Path) -> list[str]:
@@ -214,6 +225,48 @@ class TagsNamespace:
         return load_catalog(project.engine, project.config, project.root)
 
 
+class SegmentsNamespace:
+    """`project.segments`: fit, list, show and explain segments; migration between snapshots.
+
+    Sizes and counts of fewer than `privacy.k` customers are shown as None (DESIGN.md 9).
+    """
+
+    def __init__(self, project: Project) -> None:
+        self._project = project
+
+    def fit(self) -> SegmentReport:
+        """Run the segments stage: fit, assign every customer, name (see docs/segments.md)."""
+        return run_segments(self._project.engine, self._project.config)
+
+    def list(self) -> pd.DataFrame:
+        """One row per segment: id, name_zh, name_en, size, share, centre."""
+        rows = list_segments(self._project.engine, self._project.config.privacy.k)
+        frame = pd.DataFrame(rows, columns=["id", "name_zh", "name_en", "size", "share", "centre"])
+        frame["size"] = frame["size"].astype("Int64")  # None below privacy.k
+        return frame
+
+    def show(self, ref: str | int) -> dict[str, Any]:
+        """One segment (by id or name): size, centre, evidence, and the fit that made it."""
+        return show_segment(self._project.engine, ref, self._project.config.privacy.k)
+
+    def explain(self, ref: str) -> dict[str, Any]:
+        """Why a customer (any REF) is in their segment: distances and the features that count."""
+        project = self._project
+        customer_id = project.identity.find(ref)
+        source = build_source(project.engine)
+        return explain_customer(project.engine, source, customer_id)
+
+    def migration(self, old: str | int = "previous", new: str | int = "latest") -> dict[str, Any]:
+        """Who moved from which segment to which between two snapshots, and how each drifted."""
+        engine = self._project.engine
+        return migration(
+            engine,
+            resolve_snapshot(engine, old),
+            resolve_snapshot(engine, new),
+            self._project.config.privacy.k,
+        )
+
+
 class Project:
     """One Persona project folder.
 
@@ -227,6 +280,8 @@ class Project:
         self.messages: list[str] = []
         self.identity = IdentityNamespace(self)
         self.tags = TagsNamespace(self)
+        self.segments = SegmentsNamespace(self)
+        self.audiences = Audiences(self)
 
     @classmethod
     def open(cls, path: str | Path = ".", *, memory_limit: str = "3GB") -> Project:
@@ -310,8 +365,13 @@ class Project:
         resolved = self.resolve()
         features = run_features(self.engine, self.config, as_of, incremental=not full)
         tags = self.tags.run()
+        segments = self.segments.fit()
         quality = self.quality()
-        stages = ["ingest", "clean", "resolve", "features", "tags", "quality"]
+        self.engine.execute(  # the report shows the quality of the data it was built from
+            "insert or replace into _persona_meta values ('quality_report', ?)",
+            [json.dumps(quality.to_dict())],
+        )
+        stages = ["ingest", "clean", "resolve", "features", "tags", "segments", "quality"]
         finished = datetime.now(UTC)
         with self.engine.transaction():
             build_id = int(
@@ -341,6 +401,7 @@ class Project:
             features,
             tags,
             snapshot_id,
+            segments,
         )
 
     def clean(self) -> pd.DataFrame:
@@ -361,6 +422,34 @@ class Project:
     def quality(self) -> QualityReport:
         """The data-quality report of every source (see `persona.pipeline.quality`)."""
         return quality_report(self.engine, self.config)
+
+    def personas(self, lang: Lang | None = None) -> Personas:
+        """One persona card per segment, with priorities (see docs/report.md).
+
+        Counts and shares of fewer than `privacy.k` customers are suppressed.
+
+        Raises:
+            ProjectError: before the segments stage has run.
+        """
+        return build_personas(self.engine, self.config, lang or self.config.language)
+
+    def report(
+        self, path: str | Path | None = None, fmt: str | None = None, lang: Lang | None = None
+    ) -> Path:
+        """Write the persona report (self-contained HTML or PDF); return the file.
+
+        Args:
+            path: The file (default: out/persona-report-<lang>.<format>).
+            fmt: html or pdf (default: from the suffix, else html).
+            lang: zh or en (default: the project's language).
+
+        Raises:
+            ProjectError: before the segments stage has run, or for an unknown format.
+        """
+        from persona.report.document import write_report
+
+        target = Path(path) if path is not None else None
+        return write_report(self, target, fmt, lang or self.config.language)
 
     # -- reading the store -------------------------------------------------------------------
 
@@ -423,11 +512,32 @@ class Project:
             "profile_records": data["profile_records"],
             "features": self._row_of("features", customer_id),
             "tags": self._row_of(TAGS, customer_id),
+            **self._segment_of(customer_id),
             "masked": not unmask,
         }
 
+    def _segment_of(self, customer_id: str) -> dict[str, Any]:
+        """``segment_id`` and ``segment_name`` (project language) of a customer, or None."""
+        found: list[tuple[Any, ...]] = []
+        if self.engine.table_exists(SEGMENT_MEMBERS) and self.engine.table_exists(SEGMENTS):
+            found = self.engine.fetch_all(
+                f"select m.segment_id, s.name_zh, s.name_en from {SEGMENT_MEMBERS} m "
+                f"join {SEGMENTS} s on s.segment_id = m.segment_id where m.customer_id = ?",
+                [customer_id],
+            )
+        if not found:
+            return {"segment_id": None, "segment_name": None}
+        segment_id, zh, en = found[0]
+        return {
+            "segment_id": int(segment_id),
+            "segment_name": zh if self.config.language == "zh" else en,
+        }
+
     def export_customers(self, path: Path, fmt: str | None = None) -> int:
-        """Write one row per customer: customer_id, customer_key(s) joined by |, features, tags.
+        """Write one row per customer: customer_id, customer_key(s), features, tags, segment.
+
+        Several customer keys are joined by |; `segment_id` and `segment_name` (in the
+        project's language) are empty for customers not segmented.
 
         Args:
             path: The file to write.
@@ -452,6 +562,14 @@ class Project:
                     f"from {table}) {alias} on {alias}._{alias}_id = c.customer_id"
                 )
                 selected.append(f", {alias}.* exclude (_{alias}_id)")
+        if self.engine.table_exists(SEGMENT_MEMBERS) and self.engine.table_exists(SEGMENTS):
+            name = "name_zh" if self.config.language == "zh" else "name_en"
+            joins.append(
+                f"left join (select m.customer_id as _s_id, m.segment_id, s.{name} as "
+                f"segment_name from {SEGMENT_MEMBERS} m join {SEGMENTS} s "
+                "on s.segment_id = m.segment_id) sg on sg._s_id = c.customer_id"
+            )
+            selected.append(", sg.segment_id, sg.segment_name")
         frame = self.engine.fetch_df(
             "select c.customer_id, nullif(array_to_string(c.customer_keys, '|'), '') "
             f"as customer_key{''.join(selected)} from customers c {' '.join(joins)} "

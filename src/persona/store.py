@@ -87,6 +87,15 @@ MIGRATIONS: list[list[str]] = [
           as_of TIMESTAMPTZ, incremental BOOLEAN, customers BIGINT, recomputed BIGINT,
           tags VARCHAR)""",
     ],
+    # v5: saved audiences and their size at every refresh (persona.analysis.saved).
+    [
+        """create table audiences (
+          name VARCHAR primary key, expression VARCHAR not null, created_at TIMESTAMPTZ,
+          updated_at TIMESTAMPTZ, version BIGINT)""",
+        """create table audience_history (
+          name VARCHAR, version BIGINT, expression VARCHAR, refreshed_at TIMESTAMPTZ,
+          size BIGINT, snapshot_id BIGINT)""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -112,7 +112,8 @@ def test_quality_command_json(make_project: MakeProject) -> None:
         check=True,
     )
     built = json.loads(build.stdout)
-    assert built["stages"] == ["ingest", "clean", "resolve", "features", "tags", "quality"]
+    stages = ["ingest", "clean", "resolve", "features", "tags", "segments", "quality"]
+    assert built["stages"] == stages
     assert built["clean"][0]["duplicates"] == 1
     result = subprocess.run(
         [sys.executable, "-m", "persona", "quality", "-p", str(root), "--json"],

@@ -28,9 +28,11 @@ from persona.cli.common import (
     resolve_language,
     user_errors,
 )
+from persona.cli.segments import print_report as print_segments
 from persona.config import CONFIG_FILE, schema_json
 from persona.project import COUNT_FIELDS, BuildResult, Project, ingest_errors, init_project
 from persona.report.i18n import Lang, resolve_lang, text
+from persona.report.labels import t as report_text
 from persona.store import store_path
 
 
@@ -266,6 +268,7 @@ def _build_dict(result: BuildResult) -> dict[str, Any]:
             "customers": result.tags.customers,
             "seconds": result.tags.seconds,
         },
+        "segments": asdict(result.segments) if result.segments else None,
         "snapshot_id": result.snapshot_id,
         "quality_score": result.quality.score,
     }
@@ -302,6 +305,8 @@ def _report_build(result: BuildResult, json_out: bool, lang: Lang, **extra: Any)
             snapshot=result.snapshot_id,
         )
     )
+    if result.segments is not None:
+        print_segments(result.segments, lang)
     resolved = result.resolve
     out.print(
         text(
@@ -388,15 +393,17 @@ def demo(
     project: ProjectOpt = Path("."),
     json_out: JsonOpt = False,
 ) -> None:
-    """Generate the demo data, build it, and summarise what was made and where."""
+    """Generate the demo data, build it, write the report (zh and en) and say where."""
     language = resolve_lang(lang)
     with user_errors(language):
         summary = _generate_demo(directory, customers, seed, language)
-        with Project.open(directory) as opened, progress_bar(not json_out) as progress:
-            result = opened.build(progress)
+        with Project.open(directory) as opened:
+            with progress_bar(not json_out) as progress:
+                result = opened.build(progress)
+            reports = [opened.report(lang=report_lang) for report_lang in ("zh", "en")]
         if not json_out:
             out.print(text("demo.data", language, path=directory, **summary))
-        _report_build(result, json_out, language, demo=summary)
+        _report_build(result, json_out, language, demo=summary, reports=reports)
         if json_out:
             return
         out.print(
@@ -409,3 +416,5 @@ def demo(
             )
         )
         out.print(text("demo.next", language, path=directory))
+        for written in reports:
+            out.print(report_text("cli.report.written", language, path=written), highlight=False)

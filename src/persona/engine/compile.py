@@ -9,7 +9,7 @@ expression cannot change the shape of the statement it is put in.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from persona.engine.base import quote_identifier, quote_literal
 from persona.model.expression import (
@@ -153,3 +153,63 @@ def _literal(value: str | int | float | bool | None) -> str:
     if not math.isfinite(value):
         raise ExpressionError(f"number {value!r} is not finite")
     return f"CAST({value!r} AS DOUBLE)"
+
+
+def nearest_centre_sql(
+    relation: str,
+    dimensions: Sequence[str],
+    centres: Sequence[Sequence[float]],
+    ids: Sequence[int],
+    *,
+    codes: Sequence[str] = (),
+    modes: Sequence[Sequence[str]] = (),
+    gamma: float = 0.0,
+) -> str:
+    """A SELECT of ``customer_id, segment_id, distance``: each row's nearest centre.
+
+    The distance is the square root of the squared Euclidean distance over `dimensions`,
+    plus `gamma` for each code that differs from the centre's mode (k-prototypes); a tie
+    goes to the first centre, as numpy's argmin does.
+
+    Args:
+        relation: A subquery or table with ``customer_id`` and the columns the expressions
+            read.
+        dimensions: One SQL expression per transformed dimension (never NULL).
+        centres: The centres, one value per dimension.
+        ids: The segment id of each centre.
+        codes: k-prototypes: one SQL expression per categorical feature (its code).
+        modes: k-prototypes: the code of each centre per categorical feature.
+        gamma: k-prototypes: the cost of one mismatching code.
+
+    Example:
+        >>> "list_position" in nearest_centre_sql("t", ["x"], [[0.0], [1.0]], [1, 2])
+        True
+    """
+    columns = [f"{d} as _d{i}" for i, d in enumerate(dimensions)]
+    columns += [f"{c} as _c{i}" for i, c in enumerate(codes)]
+    terms: list[str] = []
+    for j, centre in enumerate(centres):
+        parts = [f"(_d{i} - {_float(v)}) * (_d{i} - {_float(v)})" for i, v in enumerate(centre)]
+        if codes:
+            mismatches = " + ".join(
+                f"(case when _c{i} = {quote_literal(str(m))} then 0 else 1 end)"
+                for i, m in enumerate(modes[j])
+            )
+            parts.append(f"{_float(gamma)} * ({mismatches})")
+        terms.append(" + ".join(parts) or "0.0")
+    listed = "[" + ", ".join(f"({t})" for t in terms) + "]"
+    id_list = "[" + ", ".join(str(int(i)) for i in ids) + "]"
+    inner = ", ".join(["customer_id", *columns])
+    return (
+        f"select customer_id, list_extract({id_list}, list_position(_dist, list_min(_dist))) "
+        f"as segment_id, sqrt(greatest(list_min(_dist), 0)) as distance from ("
+        f"select customer_id, {listed} as _dist from (select {inner} from {relation}) _z) _y"
+    )
+
+
+def _float(value: float) -> str:
+    """A float literal that DuckDB reads as a DOUBLE."""
+    if not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
+    text = f"{float(value):.17e}"  # exponent notation: DuckDB reads a DOUBLE, not a DECIMAL
+    return f"({text})" if value < 0 else text

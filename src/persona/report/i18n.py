@@ -181,6 +181,37 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "Next: persona status --project {path}; persona quarantine --project {path}",
     },
     "store.upgraded": {"zh": "存储已升级：{detail}", "en": "Store upgraded: {detail}"},
+    "segments.done": {
+        "zh": "客群：{k} 个（{method}），{segmented} 位客户参与分群，{excluded} 位因未同意画像分析"
+        "而排除；稳定性 {stability}（{seconds:.1f} 秒）",
+        "en": "Segments: {k} ({method}) of {segmented} customers; {excluded} left out for lack "
+        "of profiling consent; stability {stability} ({seconds:.1f} s)",
+    },
+    "segments.skipped": {"zh": "客群：未分群（{reason}）", "en": "Segments: none ({reason})"},
+    "segments.list.title": {"zh": "客群", "en": "Segments"},
+    "segments.evidence": {"zh": "依据", "en": "Evidence"},
+    "segments.fit": {
+        "zh": "方法 {method}，k = {k}，特征：{features}；稳定性（自助法 ARI）{stability}",
+        "en": "Method {method}, k = {k}, features: {features}; stability (bootstrap ARI) "
+        "{stability}",
+    },
+    "segments.migration.title": {
+        "zh": "快照 #{old} → #{new} 的客群迁移（人数；<{k} 表示少于 {k} 人，不显示）",
+        "en": "Segment migration from snapshot #{old} to #{new} (customers; <{k}: fewer than "
+        "{k}, not shown)",
+    },
+    "segments.migration.totals": {
+        "zh": "留在原客群 {stayed}，换客群 {moved}，新进入 {entered}，离开 {left}",
+        "en": "Stayed {stayed}, moved {moved}, entered {entered}, left {left}",
+    },
+    "segments.drift": {
+        "zh": "{name}：{size_from} → {size_to} 人（{growth}）；{changes}",
+        "en": "{name}: {size_from} → {size_to} customers ({growth}); {changes}",
+    },
+    "segments.none": {"zh": "未分群", "en": "not segmented"},
+    "col.segment": {"zh": "客群", "en": "segment"},
+    "col.size": {"zh": "人数", "en": "customers"},
+    "col.centre": {"zh": "中心（主要特征）", "en": "centre (main features)"},
 }
 
 

@@ -2,7 +2,9 @@
 
 A snapshot is a row of `snapshots` (id, build, time, as-of, whether it was incremental, how many
 customers and how many were recomputed) and a table ``snapshot_<id>`` with the `tags` table's
-rows as they were. Only the newest `tagging.retention` snapshots are kept.
+rows as they were, plus each customer's ``segment_id`` and a copy of the `segments` table
+(``snapshot_<id>_segments``) when the build made segments. Only the newest
+`tagging.retention` snapshots are kept.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ from typing import Any
 
 from persona.engine.base import Engine, quote_identifier
 from persona.model.errors import ProjectError
+
+SEGMENTS, SEGMENT_MEMBERS = "segments", "segment_members"
+NOT_TAGS = ("customer_id", "segment_id")
+"""Columns of a snapshot table that are not tags."""
 
 
 def snapshot_table(snapshot_id: int) -> str:
@@ -29,7 +35,9 @@ def write_snapshot(
     recomputed: int,
     retention: int,
 ) -> int:
-    """Copy the `tags` table into a new snapshot; drop the oldest beyond `retention`.
+    """Copy `tags` (with each customer's segment) and `segments` into a new snapshot.
+
+    The oldest snapshots beyond `retention` are dropped.
 
     Returns:
         The new snapshot's id.
@@ -39,9 +47,16 @@ def write_snapshot(
             engine.fetch_all("select coalesce(max(snapshot_id), 0) + 1 from snapshots")[0][0]
         )
         table = snapshot_table(snapshot_id)
-        engine.execute(f"create table {table} as select * from tags")
+        if engine.table_exists(SEGMENT_MEMBERS) and engine.table_exists(SEGMENTS):
+            engine.execute(
+                f"create table {table} as select t.*, m.segment_id from tags t "
+                f"left join {SEGMENT_MEMBERS} m on m.customer_id = t.customer_id"
+            )
+            engine.execute(f"create table {table}_segments as select * from {SEGMENTS}")
+        else:
+            engine.execute(f"create table {table} as select * from tags")
         customers = int(engine.fetch_all(f"select count(*) from {table}")[0][0])
-        tags = [c for c in engine.table_columns(table) if c != "customer_id"]
+        tags = [c for c in engine.table_columns(table) if c not in NOT_TAGS]
         engine.execute(
             "insert into snapshots values (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -60,6 +75,7 @@ def write_snapshot(
         )
         for (old_id,) in old:
             engine.drop(snapshot_table(int(old_id)))
+            engine.drop(f"{snapshot_table(int(old_id))}_segments")
             engine.execute("delete from snapshots where snapshot_id = ?", [old_id])
     return snapshot_id
 
@@ -109,8 +125,8 @@ def diff_snapshots(engine: Engine, old: int, new: int, top: int = 5) -> dict[str
         most changed first; transitions are the `top` most frequent value changes.
     """
     a, b = snapshot_table(old), snapshot_table(new)
-    columns_a = [c for c in engine.table_columns(a) if c != "customer_id"]
-    columns_b = [c for c in engine.table_columns(b) if c != "customer_id"]
+    columns_a = [c for c in engine.table_columns(a) if c not in NOT_TAGS]
+    columns_b = [c for c in engine.table_columns(b) if c not in NOT_TAGS]
     common = [c for c in columns_b if c in columns_a]
     counts = engine.fetch_all(
         f"select (select count(*) from {a}), (select count(*) from {b}), "
