@@ -21,7 +21,7 @@ from persona.cli.common import (
     resolve_language,
     user_errors,
 )
-from persona.report.i18n import Lang
+from persona.report.i18n import Lang, text
 
 audience_app = typer.Typer(
     help="Audiences (精准定位): count, preview and overlap customers selected by an expression; "
@@ -42,52 +42,13 @@ OptedOutOpt = Annotated[
     ),
 ]
 
-_TEXT: dict[str, dict[Lang, str]] = {
-    "count": {
-        "zh": "人数：{count}（占 {share}，共 {population} 人）",
-        "en": "Customers: {count} ({share} of {population})",
-    },
-    "below_k": {"zh": "人数：少于 {k} 人（不显示）", "en": "Customers: fewer than {k} (not shown)"},
-    "left_out": {"zh": "已排除拒绝营销的客户：{n}", "en": "Left out (refused marketing): {n}"},
-    "breakdown": {"zh": "按 {column} 分布", "en": "By {column}"},
-    "other": {"zh": "其他", "en": "other"},
-    "unknown": {"zh": "未知", "en": "unknown"},
-    "region": {"zh": "区域", "en": "region"},
-    "customers": {"zh": "人数", "en": "customers"},
-    "share": {"zh": "占比", "en": "share"},
-    "value": {"zh": "值", "en": "value"},
-    "overlap": {"zh": "客群重叠", "en": "Audience overlap"},
-    "preview": {"zh": "样本（已脱敏）", "en": "Sample (masked)"},
-    "saved": {
-        "zh": "已保存客群 {name}（版本 {version}），当前 {size} 人",
-        "en": "Saved audience {name} (version {version}), now {size} customers",
-    },
-    "list": {"zh": "已保存的客群", "en": "Saved audiences"},
-    "history": {"zh": "规模变化", "en": "Size over time"},
-    "refreshed": {"zh": "已刷新 {n} 个客群", "en": "Refreshed {n} audiences"},
-    "none": {
-        "zh": "还没有保存的客群；用 persona audience save NAME EXPR 保存。",
-        "en": "No saved audiences yet; save one with persona audience save NAME EXPR.",
-    },
-}
-
-
-_HEADERS: dict[str, dict[Lang, str]] = {
-    "name": {"zh": "名称", "en": "name"},
-    "version": {"zh": "版本", "en": "version"},
-    "expression": {"zh": "表达式", "en": "expression"},
-    "size": {"zh": "人数", "en": "size"},
-    "refreshed_at": {"zh": "刷新时间", "en": "refreshed at"},
-    "snapshot_id": {"zh": "快照", "en": "snapshot"},
-}
-
 
 def _headers(columns: list[str], lang: Lang) -> list[str]:
-    return [_HEADERS[c][lang] for c in columns]
+    return [text(f"col.{c}", lang) for c in columns]
 
 
 def _t(key: str, lang: Lang, **values: object) -> str:
-    return _TEXT[key][lang].format(**values)
+    return text(f"audience.{key}", lang, **values)
 
 
 def _size(value: int | None, k: int, lang: Lang) -> str:

@@ -84,6 +84,40 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "Incremental refresh: recomputed the {n} customers new data touched "
         "(--full recomputes all)",
     },
+    "audience.count": {
+        "zh": "人数：{count}（占 {share}，共 {population} 人）",
+        "en": "Customers: {count} ({share} of {population})",
+    },
+    "audience.below_k": {
+        "zh": "人数：少于 {k} 人（不显示）",
+        "en": "Customers: fewer than {k} (not shown)",
+    },
+    "audience.left_out": {
+        "zh": "已排除拒绝营销的客户：{n}",
+        "en": "Left out (refused marketing): {n}",
+    },
+    "audience.breakdown": {"zh": "按 {column} 分布", "en": "By {column}"},
+    "audience.other": {"zh": "其他", "en": "other"},
+    "audience.unknown": {"zh": "未知", "en": "unknown"},
+    "audience.region": {"zh": "区域", "en": "region"},
+    "audience.customers": {"zh": "人数", "en": "customers"},
+    "audience.share": {"zh": "占比", "en": "share"},
+    "audience.value": {"zh": "值", "en": "value"},
+    "audience.overlap": {"zh": "客群重叠", "en": "Audience overlap"},
+    "audience.preview": {"zh": "样本（已脱敏）", "en": "Sample (masked)"},
+    "audience.saved": {
+        "zh": "已保存客群 {name}（版本 {version}），当前 {size} 人",
+        "en": "Saved audience {name} (version {version}), now {size} customers",
+    },
+    "audience.list": {"zh": "已保存的客群", "en": "Saved audiences"},
+    "audience.history": {"zh": "规模变化", "en": "Size over time"},
+    "audience.refreshed": {"zh": "已刷新 {n} 个客群", "en": "Refreshed {n} audiences"},
+    "audience.none": {
+        "zh": "还没有保存的客群；用 persona audience save NAME EXPR 保存。",
+        "en": "No saved audiences yet; save one with persona audience save NAME EXPR.",
+    },
+    "col.expression": {"zh": "表达式", "en": "expression"},
+    "col.refreshed_at": {"zh": "刷新时间", "en": "refreshed at"},
     "tags.done": {
         "zh": "标签：{customers} 位客户的 {tags} 个标签已计算，快照 #{snapshot}",
         "en": "Tags: {tags} tags for {customers} customers, snapshot #{snapshot}",
