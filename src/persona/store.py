@@ -96,6 +96,18 @@ MIGRATIONS: list[list[str]] = [
           name VARCHAR, version BIGINT, expression VARCHAR, refreshed_at TIMESTAMPTZ,
           size BIGINT, snapshot_id BIGINT)""",
     ],
+    # v6: privacy: the export registry (where customer data went, persona.privacy.registry)
+    # and the audit log of privacy-relevant actions (persona.privacy.audit).
+    [
+        """create table exports (
+          export_id BIGINT primary key, exported_at TIMESTAMPTZ, audience VARCHAR,
+          expression VARCHAR, format VARCHAR, target VARCHAR, fields VARCHAR, count BIGINT,
+          file_hash VARCHAR, masked BOOLEAN, pseudonymised BOOLEAN, forgotten BIGINT)""",
+        "create table export_members (export_id BIGINT, customer_id VARCHAR)",
+        """create table audit_log (
+          entry_id BIGINT primary key, logged_at TIMESTAMPTZ, action VARCHAR, subject VARCHAR,
+          detail VARCHAR, actor VARCHAR)""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from persona.analysis import saved
 from persona.analysis.selection import (
+    BASE,
     CELL,
     CELLS,
     OPT_OUT,
@@ -93,6 +94,42 @@ class Audiences:
             f"(where {keep}) as population, count(*) filter (where _hit and {left_out}) "
             "as opted_out"
         )
+
+    def select_into(
+        self, expression: str, table: str, *, include_opted_out: bool = False
+    ) -> dict[str, int]:
+        """Write the customers an expression selects into a temporary table of the engine.
+
+        The table has one column, ``customer_id``; it lives until the project is closed.
+        Exports, coverage and lookalikes start from it.
+
+        Returns:
+            ``{"count": n, "population": p, "opted_out": o}`` as `raw_count` gives them.
+
+        Raises:
+            ExpressionError: the expression is invalid.
+            ProjectError: before a build.
+        """
+        columns, base, _ = self._prepare()
+        condition, _ = compile_expression(expression, columns)
+        keep = "" if include_opted_out else f"and not {OPT_OUT}"
+        self._project.engine.execute(
+            f"create or replace temp table {quote_identifier(table)} as select customer_id "
+            f"from {base} where {condition} is true {keep}"
+        )
+        return self._totals(condition, base, include_opted_out)
+
+    def invalidate(self) -> None:
+        """Drop the derived tables audiences are counted on; the next count makes them again.
+
+        `persona forget` calls this, so no copy of a forgotten person survives in a cache.
+        """
+        engine = self._project.engine
+        with engine.transaction():
+            for table in (BASE, CELLS):
+                engine.drop(table)
+            engine.execute("delete from _persona_meta where key = ?", [BASE])
+        self._known = None
 
     def count(
         self, expression: str, *, include_opted_out: bool = False, by: bool = True
