@@ -13,7 +13,10 @@ import os
 import secrets
 from pathlib import Path
 
+import pandas as pd
+
 from persona.model.errors import ProjectError
+from persona.privacy.fields import direct_identifiers
 
 SECRET_FILE = "secret"
 
@@ -49,3 +52,29 @@ def project_secret(store_dir: Path) -> bytes:
 def pseudonym(value: str, secret: bytes) -> str:
     """The pseudonym of one id: ``p_`` and 20 hex digits of HMAC-SHA256(secret, value)."""
     return "p_" + hmac.new(secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+
+PSEUDONYMISED_IDS = ("customer_id", "customer_key")
+"""Columns replaced by their pseudonym (a ``|``-joined key list pseudonymises each key)."""
+
+
+def pseudonymise_frame(frame: pd.DataFrame, secret: bytes) -> pd.DataFrame:
+    """A copy of `frame` for sharing: ids pseudonymised, direct identifiers dropped.
+
+    ``customer_id`` and ``customer_key`` become keyed hashes (same customer, same pseudonym
+    within one project); direct identifiers (names, phones, e-mails, ID numbers, addresses,
+    device and WeChat ids) are removed; other columns are kept as they are.
+    """
+    kept = frame.drop(columns=direct_identifiers([str(c) for c in frame.columns]))
+    for column in PSEUDONYMISED_IDS:
+        if column in kept.columns:
+            kept[column] = kept[column].map(lambda v: _pseudonymise_ids(v, secret))
+    return kept
+
+
+def _pseudonymise_ids(value: object, secret: bytes) -> object:
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
+        return None
+    if isinstance(value, list | tuple):
+        return [pseudonym(str(v), secret) for v in value]
+    return "|".join(pseudonym(part, secret) for part in str(value).split("|"))
