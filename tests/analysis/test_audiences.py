@@ -184,3 +184,47 @@ def test_before_a_build_the_user_is_told_to_build(make_project: MakeProject) -> 
     root = make_project(SOURCES, {"data/crm.csv": CRM})
     with Project.open(root) as project, pytest.raises(ProjectError, match="persona build"):
         project.audiences.count("monetary > 1")
+
+
+def test_select_into_writes_the_selected_customers(built: Path) -> None:
+    with Project.open(built) as project:
+        totals = project.audiences.select_into("monetary >= 100", "picked")
+        assert totals == {"count": 2, "population": 5, "opted_out": 1}
+        keys = project.engine.fetch_all(
+            "select c.customer_keys[1] from picked p join customers c using (customer_id) "
+            "order by 1"
+        )
+        assert keys == [("C1",), ("C5",)]  # C3 refused marketing
+        project.audiences.select_into("monetary >= 100", "picked", include_opted_out=True)
+        assert project.engine.fetch_all("select count(*) from picked") == [(3,)]
+        project.audiences.select_into("monetary > 1e9", "none")
+        assert project.engine.fetch_all("select count(*) from none") == [(0,)]
+
+
+def test_counts_run_on_a_derived_file_that_forget_can_delete(built: Path) -> None:
+    with Project.open(built) as project:
+        assert project.audiences.count("monetary >= 100")["count"] == 2
+        assert project.audiences.path.exists()
+        assert not project.engine.table_exists("audience_base")  # not in the store itself
+        project.audiences.invalidate()
+        assert not project.audiences.path.exists()
+        assert project.audiences.count("monetary >= 100")["count"] == 2  # made again
+    with Project.open(built) as project:  # a new process reuses the file
+        made = project.audiences.path.stat().st_mtime_ns
+        assert project.audiences.count("city = '上海'")["count"] == 2
+        assert project.audiences.path.stat().st_mtime_ns == made
+
+
+def test_text_comparisons_count_like_text(built: Path) -> None:
+    """Text is compared through integer codes; values the column lacks still order right."""
+    with Project.open(built) as project:
+        count = project.audiences.raw_count
+        assert count("city = '广州'")["count"] == 0
+        assert count("city != '广州'")["count"] == 4  # C6 has no city; C3 refused
+        assert count("city < '北京'")["count"] == 2  # 上海 < 北京 in code points
+        assert count("'北京' > city")["count"] == 2
+        assert count("city between '上' and '北'")["count"] == 2
+        assert count("city in ('广州', '深圳')")["count"] == 1
+        assert count("city not in ('广州')")["count"] == 4
+        assert count("city like '上%'")["count"] == 2
+        assert count("lower(gender) = 'female'")["count"] == 2

@@ -88,7 +88,11 @@ def _clause(data: Data, rng: random.Random) -> Clause:
 
 
 def _some_clause(data: Data, rng: random.Random) -> Clause:
-    kind = rng.choice(["compare", "compare", "between", "in", "text", "null", "tag", "flag"])
+    kind = rng.choice(
+        ["compare", "compare", "between", "in", "text", "order", "null", "tag", "flag"]
+    )
+    if kind == "order":
+        return _text_order(data, rng)
     if kind in ("compare", "between"):
         column = rng.choice(data.numeric)
         series = data.columns[column]
@@ -133,6 +137,36 @@ def _some_clause(data: Data, rng: random.Random) -> Clause:
         return f"tag('{name}')", data.columns[f"tag:{name}"]
     column = rng.choice(data.flags)
     return column, data.columns[column]
+
+
+def _text_order(data: Data, rng: random.Random) -> Clause:
+    """Ordering of text (counted on integer codes): values seen, unseen, and on the left."""
+    column = rng.choice([c for c in data.text if c != "segment"])
+    series = data.columns[column]
+
+    def value() -> str:
+        (seen,) = _observed(data, column, rng)
+        return rng.choice([str(seen), str(seen) + "~", str(seen)[:1], "", "\uffff"])
+
+    if rng.random() < 0.3:
+        low, high = value(), value()
+        return f"{column} between {_literal(low)} and {_literal(high)}", (series >= low) & (
+            series <= high
+        )
+    text = value()
+    op = rng.choice(["<", "<=", ">", ">=", "=", "!="])
+    compare: dict[str, Callable[[pd.Series], pd.Series]] = {
+        "<": lambda s: s < text,
+        "<=": lambda s: s <= text,
+        ">": lambda s: s > text,
+        ">=": lambda s: s >= text,
+        "=": lambda s: s == text,
+        "!=": lambda s: s != text,
+    }
+    if rng.random() < 0.5:  # the value on the left: 'x' < column is column > 'x'
+        flipped = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}[op]
+        return f"{_literal(text)} {flipped} {column}", compare[op](series)
+    return f"{column} {op} {_literal(text)}", compare[op](series)
 
 
 def _expression(data: Data, rng: random.Random) -> Clause:

@@ -9,27 +9,35 @@ from __future__ import annotations
 
 import builtins
 import itertools
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from persona.analysis import saved
 from persona.analysis.selection import (
+    AUDIENCE_FILE,
     BASE,
     CELL,
     CELLS,
     OPT_OUT,
+    AudienceBase,
     Selectable,
     breakdown,
     compile_expression,
     fingerprint,
-    relation,
+    read_base,
     selectable,
+    write_base,
 )
 from persona.engine.base import quote_identifier
+from persona.engine.duckdb import LockedReader
 from persona.model.errors import ProjectError
 from persona.privacy.kanon import protect_distribution
 from persona.privacy.masking import mask_value
+from persona.store import STORE_DIR
 
 if TYPE_CHECKING:
     from persona.project import Project
@@ -39,31 +47,64 @@ _UNKNOWN = object()
 
 
 class Audiences:
-    """`project.audiences`: select customers by an expression; save and refresh audiences."""
+    """`project.audiences`: select customers by an expression; save and refresh audiences.
+
+    Expressions are evaluated on the audience file (`persona.analysis.selection.write_base`)
+    through a `LockedReader`: a read-only engine connection without external access and with
+    its configuration locked.
+    """
 
     def __init__(self, project: Project) -> None:
         self._project = project
-        self._known: tuple[str, Selectable, str, pd.DataFrame] | None = None
+        self._columns: Selectable | None = None
+        self._base: AudienceBase | None = None
+        self._reader: LockedReader | None = None
 
     @property
     def _k(self) -> int:
         return self._project.config.privacy.k
 
-    def _prepare(self) -> tuple[Selectable, str, pd.DataFrame]:
-        """The selectable columns, the table to count on and its breakdown cells.
+    @property
+    def path(self) -> Path:
+        """The audience file (derived from the store; safe to delete)."""
+        return self._project.root / STORE_DIR / AUDIENCE_FILE
 
-        They are read again after a build or a segments run.
+    def _prepare(self) -> tuple[Selectable, LockedReader, AudienceBase]:
+        """The selectable columns, the locked reader of the audience file and its contents.
+
+        The file is made again when a build or a segments run changed what it holds.
         """
         engine = self._project.engine
         if not engine.table_exists("features"):
             raise ProjectError("no features yet: run `persona build` first")
         made_from = fingerprint(engine)
-        if self._known is None or self._known[0] != made_from:
+        if self._base is None or self._base.fingerprint != made_from:
+            self._close_reader()
             columns = selectable(engine, self._project.config)
-            base = relation(engine, columns, made_from)
-            cells = engine.fetch_df(f"select * from {CELLS}").set_index(CELL)
-            self._known = (made_from, columns, base, cells)
-        return self._known[1], self._known[2], self._known[3]
+            base = read_base(self._open_reader()) if self.path.exists() else None
+            if base is None or base.fingerprint != made_from:
+                self._close_reader()
+                write_base(engine, columns, made_from, self.path)
+                base = read_base(self._open_reader())
+            if base is None:
+                raise ProjectError(f"cannot write the audience file {self.path}")
+            self._columns, self._base = columns, base
+        assert self._columns is not None and self._reader is not None
+        return self._columns, self._reader, self._base
+
+    def _open_reader(self) -> LockedReader:
+        self._reader = LockedReader(self.path)
+        return self._reader
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _compile(self, expression: str) -> tuple[str, set[str], LockedReader, AudienceBase]:
+        columns, reader, base = self._prepare()
+        condition, used = compile_expression(expression, columns, base.codes)
+        return condition, used, reader, base
 
     def raw_count(self, expression: str, *, include_opted_out: bool = False) -> dict[str, int]:
         """Unsuppressed counts, for tests and saved-audience history (never shown as such).
@@ -73,27 +114,12 @@ class Audiences:
             customers counted from, and opted-out customers the expression selects (left out
             unless `include_opted_out`).
         """
-        columns, base, _ = self._prepare()
-        condition, _ = compile_expression(expression, columns)
-        return self._totals(condition, base, include_opted_out)
-
-    def _totals(self, condition: str, base: str, include_opted_out: bool) -> dict[str, int]:
-        row = self._project.engine.fetch_all(
-            f"select {self._counts(include_opted_out)} from (select {condition} is true "
-            f"as _hit, {OPT_OUT} from {base})"
+        condition, _, reader, base = self._compile(expression)
+        kept, opted = reader.fetch_all(
+            f"select count(*) filter (where not {OPT_OUT}), count(*) filter (where {OPT_OUT}) "
+            f"from {BASE} where {condition} is true"
         )[0]
-        return {"count": int(row[0]), "population": int(row[1]), "opted_out": int(row[2])}
-
-    @staticmethod
-    def _counts(include_opted_out: bool) -> str:
-        """SQL of the selected, population and left-out counts over ``_hit`` and `OPT_OUT`."""
-        keep = "true" if include_opted_out else f"not {OPT_OUT}"
-        left_out = "false" if include_opted_out else OPT_OUT
-        return (
-            f"count(*) filter (where _hit and {keep}) as count, count(*) filter "
-            f"(where {keep}) as population, count(*) filter (where _hit and {left_out}) "
-            "as opted_out"
-        )
+        return _totals(base.cells, int(kept), int(opted), include_opted_out)
 
     def select_into(
         self, expression: str, table: str, *, include_opted_out: bool = False
@@ -110,26 +136,31 @@ class Audiences:
             ExpressionError: the expression is invalid.
             ProjectError: before a build.
         """
-        columns, base, _ = self._prepare()
-        condition, _ = compile_expression(expression, columns)
-        keep = "" if include_opted_out else f"and not {OPT_OUT}"
-        self._project.engine.execute(
-            f"create or replace temp table {quote_identifier(table)} as select customer_id "
-            f"from {base} where {condition} is true {keep}"
+        condition, _, reader, base = self._compile(expression)
+        selected = reader.fetch_arrow(
+            f"select customer_id, {OPT_OUT} from {BASE} where {condition} is true"
         )
-        return self._totals(condition, base, include_opted_out)
+        opted = pc.sum(selected.column(OPT_OUT).cast(pa.int64())).as_py() or 0
+        kept = selected if include_opted_out else selected.filter(pc.invert(selected[OPT_OUT]))
+        self._project.engine.stage_table(table, kept.select(["customer_id"]))
+        return _totals(base.cells, len(selected) - opted, opted, include_opted_out)
 
     def invalidate(self) -> None:
-        """Drop the derived tables audiences are counted on; the next count makes them again.
+        """Delete the audience file; the next count makes it again.
 
         `persona forget` calls this, so no copy of a forgotten person survives in a cache.
         """
+        self._close_reader()
+        self._columns = self._base = None
+        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+            path.unlink(missing_ok=True)
         engine = self._project.engine
-        with engine.transaction():
-            for table in (BASE, CELLS):
-                engine.drop(table)
-            engine.execute("delete from _persona_meta where key = ?", [BASE])
-        self._known = None
+        for legacy in (BASE, CELLS):  # kept in the store itself before Persona 0.6
+            engine.drop(legacy)
+
+    def close(self) -> None:
+        """Release the audience file (`Project.close` calls this)."""
+        self._close_reader()
 
     def count(
         self, expression: str, *, include_opted_out: bool = False, by: bool = True
@@ -147,27 +178,30 @@ class Audiences:
             with ``below_k`` true (docs/audiences.md has the shape).
 
         Raises:
-            ExpressionError: the expression is invalid (position, did-you-mean).
-            ProjectError: before a build.
+            ExpressionError: The expression is invalid (position, did-you-mean).
+            ProjectError: Before a build.
 
         Example:
             >>> # project.audiences.count("monetary > 1000 and gender = 'female'")["count"]
         """
-        columns, base, cells = self._prepare()
-        condition, _ = compile_expression(expression, columns)
-        dimensions = breakdown(columns) if by else []
-        # One scan grouped by the integer of each combination of breakdown values.
-        frame = self._project.engine.fetch_df(
-            f"select {CELL}, {self._counts(include_opted_out)} from (select {CELL}, {OPT_OUT}, "
-            f"{condition} is true as _hit from {base}) group by {CELL}"
-        ).join(cells, on=CELL)
-        totals = {c: int(frame[c].sum()) for c in ("count", "population", "opted_out")}
+        condition, _, reader, base = self._compile(expression)
+        columns = self._columns
+        assert columns is not None
+        # Only the selected customers are grouped, by the integer of their cell.
+        hits = reader.fetch_df(
+            f"select {CELL}, count(*) as count from {BASE} where {condition} is true "
+            f"group by {CELL}"
+        ).set_index(CELL)
+        frame = base.cells.join(hits, how="inner")
+        opted = frame[OPT_OUT].astype(bool)
+        opted_out = 0 if include_opted_out else int(frame.loc[opted, "count"].sum())
+        kept = frame if include_opted_out else frame.loc[~opted]
+        totals = _totals(base.cells, int(kept["count"].sum()), opted_out, include_opted_out)
         total, k = totals["count"], self._k
         shown_cells: dict[str, list[dict[str, Any]]] = {}
-        if _shown(total, k) not in (None, 0):
-            shown_cells = {d: _cells(frame, columns.column(d), k) for d in dimensions}
+        if by and _shown(total, k) not in (None, 0):
+            shown_cells = {d: _cells(kept, columns.column(d), k) for d in breakdown(columns)}
         count, population = _shown(total, k), totals["population"]
-        opted_out = totals["opted_out"]
         return {
             "expression": expression,
             "count": count,
@@ -194,21 +228,25 @@ class Audiences:
         """
         if rows < 1:
             raise ProjectError(f"--rows {rows}: ask for at least 1 row")
-        columns, base, _ = self._prepare()
-        condition, used = compile_expression(expression, columns)
+        condition, used, reader, _ = self._compile(expression)
+        columns = self._columns
+        assert columns is not None
         extra = [c for c in PREVIEW_COLUMNS if c in columns.names]
         extra = [columns.column(c) for c in extra]
         extra += sorted(u for u in used if u not in extra)
         keep = "" if include_opted_out else f"and not {OPT_OUT}"
-        shown_columns = ", ".join(f"s.{quote_identifier(c)}" for c in extra)
-        frame = self._project.engine.fetch_df(
-            "select s.customer_id, c.customer_keys[1] as customer_key, c.name, "
-            f"c.phones[1] as phone, c.emails[1] as email, {shown_columns} from (select * from "
-            f"{base} where {condition} is true {keep}) s "
-            "join customers c on c.customer_id = s.customer_id "
-            f"order by hash(s.customer_id || ?), s.customer_id limit {int(rows)}",
+        shown_columns = ", ".join(quote_identifier(c) for c in extra)
+        sample = reader.fetch_df(
+            f"select customer_id, {shown_columns} from {BASE} where {condition} is true {keep} "
+            f"order by hash(customer_id || ?), customer_id limit {int(rows)}",
             [str(seed)],
         )
+        people = self._project.engine.fetch_df(
+            "select customer_id, customer_keys[1] as customer_key, name, phones[1] as phone, "
+            "emails[1] as email from customers where list_contains(?, customer_id)",
+            [sample["customer_id"].tolist()],
+        )
+        frame = people.merge(sample, on="customer_id", how="right")
         for field in ("name", "phone", "email"):
             frame[field] = frame[field].map(lambda v, f=field: mask_value(f, v))
         return frame.rename(columns={c: c.removeprefix("tag:") for c in frame.columns})
@@ -227,20 +265,18 @@ class Audiences:
         """
         if len(expressions) not in (2, 3):
             raise ProjectError(f"overlap takes 2 or 3 audience expressions, not {len(expressions)}")
-        columns, base, _ = self._prepare()
         letters = "ABC"[: len(expressions)]
-        conditions, used = [], set()
+        conditions = []
         for expression in expressions:
-            condition, reads = compile_expression(expression, columns)
+            condition, _, reader, _ = self._compile(expression)
             conditions.append(condition)
-            used |= reads
         flags = ", ".join(f"{c} is true as _{x}" for c, x in zip(conditions, letters, strict=True))
         keep = "true" if include_opted_out else f"not {OPT_OUT}"
         any_hit = " or ".join(f"_{x}" for x in letters)
-        rows = self._project.engine.fetch_all(
+        rows = reader.fetch_all(
             f"select {', '.join('_' + x for x in letters)}, count(*) filter (where {keep}), "
             f"count(*) filter (where {OPT_OUT}) from (select {OPT_OUT}, {flags} "
-            f"from {base}) where {any_hit} group by all"
+            f"from {BASE}) where {any_hit} group by all"
         )
         found = {tuple(bool(v) for v in row[: len(letters)]): int(row[-2]) for row in rows}
         opted_out = 0 if include_opted_out else sum(int(row[-1]) for row in rows)
@@ -320,6 +356,19 @@ class Audiences:
                 }
             )
         return refreshed
+
+
+def _totals(cells: pd.DataFrame, kept: int, opted: int, include_opted_out: bool) -> dict[str, int]:
+    """The totals of a selection: ``{"count", "population", "opted_out"}``.
+
+    `kept` and `opted` are the selected customers who did not and did refuse marketing;
+    the population comes from the customers of every cell.
+    """
+    everyone = int(cells["customers"].sum())
+    refused = int(cells.loc[cells[OPT_OUT].astype(bool), "customers"].sum())
+    if include_opted_out:
+        return {"count": kept + opted, "population": everyone, "opted_out": 0}
+    return {"count": kept, "population": everyone - refused, "opted_out": opted}
 
 
 def _shown(count: int, k: int) -> int | None:

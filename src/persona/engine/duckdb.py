@@ -275,6 +275,19 @@ class DuckDBEngine:
             f"select file_row_number + 1 as _line, {casts} from {relation}"
         )
 
+    def stage_table(self, table: str, data: pa.Table) -> None:
+        """Load an Arrow table (possibly empty) into temp `table`, replacing it."""
+        view = f"_arrow_{table}"
+        with self._lock:
+            self._con.register(view, data)
+            try:
+                self.execute(
+                    f"create or replace temp table {quote_identifier(table)} as "
+                    f"select * from {view}"
+                )
+            finally:
+                self._con.unregister(view)
+
     def stage_arrow(self, table: str, batches: Iterator[pa.RecordBatch]) -> None:
         """Load a stream of Arrow record batches into temp `table`, batch by batch."""
         first = True
@@ -292,6 +305,64 @@ class DuckDBEngine:
             raise EngineError(f"no data to stage into {table}")
 
     # -- internals --------------------------------------------------------------------------
+
+    def _run(self, sql: str, params: Sequence[Any] | None) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            try:
+                return self._con.execute(sql, params) if params else self._con.execute(sql)
+            except duckdb.Error as exc:
+                raise EngineError(str(exc), sql) from exc
+
+
+class LockedReader:
+    """A read-only, locked DuckDB connection for queries that carry user expressions.
+
+    It attaches one database file read-only, then disables external access (no file, URL
+    or extension can be read or written: ``read_csv``, ``COPY``, ``ATTACH``, ``INSTALL``
+    all fail) and locks the configuration, so nothing run on it can turn either back on.
+    The user's text still reaches SQL only through the expression compiler; this is the
+    second wall (DESIGN.md section 7).
+
+    Args:
+        path: The database file to read (e.g. ``.persona/audience.duckdb``).
+        memory_limit: DuckDB's memory limit for this connection.
+    """
+
+    def __init__(self, path: Path, *, memory_limit: str = "2GB") -> None:
+        self.path = path
+        try:
+            self._con = duckdb.connect(":memory:", config={"memory_limit": memory_limit})
+            self._con.execute(f"attach {quote_literal(str(path))} as locked (read_only)")
+            self._con.execute("use locked")
+            self._con.execute("set enable_progress_bar = false")
+            self._con.execute("set enable_external_access = false")
+            self._con.execute("set lock_configuration = true")
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open {path} for reading: {exc}") from None
+        self._lock = threading.RLock()
+
+    def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and return its rows as tuples."""
+        rows: list[tuple[Any, ...]] = self._run(sql, params).fetchall()
+        return rows
+
+    def fetch_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a query and return a pandas DataFrame."""
+        frame: pd.DataFrame = self._run(sql, params).df()
+        return frame
+
+    def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Run a query and return an Arrow table."""
+        with self._lock:
+            try:
+                table: pa.Table = self._con.sql(sql, params=params).to_arrow_table()
+            except duckdb.Error as exc:
+                raise EngineError(str(exc), sql) from exc
+        return table
+
+    def close(self) -> None:
+        """Close the connection (the file is released)."""
+        self._con.close()
 
     def _run(self, sql: str, params: Sequence[Any] | None) -> duckdb.DuckDBPyConnection:
         with self._lock:
