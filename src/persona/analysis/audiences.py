@@ -117,7 +117,7 @@ class Audiences:
         condition, _, reader, base = self._compile(expression)
         kept, opted = reader.fetch_all(
             f"select count(*) filter (where not {OPT_OUT}), count(*) filter (where {OPT_OUT}) "
-            f"from {BASE} where {condition} is true"
+            f"from {BASE} where {condition}"
         )[0]
         return _totals(base.cells, int(kept), int(opted), include_opted_out)
 
@@ -138,7 +138,7 @@ class Audiences:
         """
         condition, _, reader, base = self._compile(expression)
         selected = reader.fetch_arrow(
-            f"select customer_id, {OPT_OUT} from {BASE} where {condition} is true"
+            f"select customer_id, {OPT_OUT} from {BASE} where {condition}"
         )
         opted = pc.sum(selected.column(OPT_OUT).cast(pa.int64())).as_py() or 0
         kept = selected if include_opted_out else selected.filter(pc.invert(selected[OPT_OUT]))
@@ -187,9 +187,11 @@ class Audiences:
         condition, _, reader, base = self._compile(expression)
         columns = self._columns
         assert columns is not None
-        # Only the selected customers are grouped, by the integer of their cell.
+        # Only the selected customers are grouped, by the integer of their cell. The condition
+        # stands alone in WHERE (a null is not selected there) so its comparisons are pushed
+        # into the scan.
         hits = reader.fetch_df(
-            f"select {CELL}, count(*) as count from {BASE} where {condition} is true "
+            f"select {CELL}, count(*) as count from {BASE} where {condition} "
             f"group by {CELL}"
         ).set_index(CELL)
         frame = base.cells.join(hits, how="inner")
@@ -237,7 +239,7 @@ class Audiences:
         keep = "" if include_opted_out else f"and not {OPT_OUT}"
         shown_columns = ", ".join(quote_identifier(c) for c in extra)
         sample = reader.fetch_df(
-            f"select customer_id, {shown_columns} from {BASE} where {condition} is true {keep} "
+            f"select customer_id, {shown_columns} from {BASE} where {condition} {keep} "
             f"order by hash(customer_id || ?), customer_id limit {int(rows)}",
             [str(seed)],
         )
