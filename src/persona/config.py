@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from persona.model.errors import ConfigError
-from persona.model.kinds import IDENTIFIERS, Kind, canonical_fields
+from persona.model.kinds import IDENTIFIERS, FieldClass, Kind, canonical_fields
 from persona.model.suggest import did_you_mean
 from persona.model.tags import CATEGORIES, TagDefinition
 
@@ -340,8 +340,17 @@ class SegmentationConfig(_Strict):
         return self
 
 
+RetainedKind = Literal["events", "transactions", "surveys"]
+RETENTION_TIME_FIELDS: dict[str, str] = {
+    "events": "timestamp",
+    "transactions": "timestamp",
+    "surveys": "answered_at",
+}
+"""The time field retention rules compare, per kind."""
+
+
 class PrivacyConfig(_Strict):
-    """What reports, previews and exports may show about groups of customers."""
+    """What reports, previews and exports may show; extra field classes; retention."""
 
     k: int = Field(
         default=10,
@@ -349,6 +358,49 @@ class PrivacyConfig(_Strict):
         description="Smallest group of customers an aggregate may describe; counts and shares of "
         "fewer are shown as <k.",
     )
+    fields: dict[str, FieldClass] = Field(
+        default_factory=dict,
+        description="Classes of extra source columns (direct, quasi, sensitive, ordinary), "
+        "e.g. {wechat_name: direct}: direct ones are masked wherever customer rows are shown.",
+    )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Delete raw and clean events older than this many days before the build's "
+        "as-of date, at every build (none: keep all).",
+    )
+    retention: dict[RetainedKind, int] = Field(
+        default_factory=dict,
+        description="Days to keep per kind (events, transactions, surveys); overrides "
+        "retention_days for events.",
+    )
+
+    @field_validator("fields")
+    @classmethod
+    def _column_names(cls, value: dict[str, FieldClass]) -> dict[str, FieldClass]:
+        bad = [name for name in value if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)]
+        if bad:
+            raise ValueError(
+                f"privacy.fields: {', '.join(map(repr, bad))} is not a column name; use the "
+                "column as it appears in the source (letters, digits and _)"
+            )
+        return value
+
+    @field_validator("retention")
+    @classmethod
+    def _positive_days(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = [kind for kind, days in value.items() if days < 1]
+        if bad:
+            raise ValueError(f"privacy.retention: days for {', '.join(bad)} must be at least 1")
+        return value
+
+    def retention_for(self) -> dict[str, int]:
+        """Days to keep per kind, from `retention_days` (events) and `retention`."""
+        days: dict[str, int] = {}
+        if self.retention_days is not None:
+            days["events"] = self.retention_days
+        days.update({str(kind): n for kind, n in self.retention.items()})
+        return days
 
 
 class PriorityWeights(_Strict):

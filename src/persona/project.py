@@ -45,7 +45,13 @@ from persona.pipeline.tags.snapshots import (
     write_snapshot,
 )
 from persona.pipeline.tags.sources import read_table
-from persona.privacy.masking import mask_value
+from persona.privacy import audit
+from persona.privacy.consent import exported_sql, left_out
+from persona.privacy.forget import ForgetResult, forget_customer
+from persona.privacy.masking import mask_frame, mask_value
+from persona.privacy.pseudonym import project_secret, pseudonymise_frame
+from persona.privacy.registry import register_export
+from persona.privacy.retention import RetentionReport, apply_retention
 from persona.report.cards import build_personas
 from persona.report.labels import Lang
 from persona.report.persona import Personas
@@ -99,6 +105,7 @@ class BuildResult:
     tags: TagReport
     snapshot_id: int
     segments: SegmentReport | None = None
+    retention: RetentionReport | None = None
 
 
 def init_project(directory: Path) -> list[str]:
@@ -320,7 +327,8 @@ class Project:
         self.close()
 
     def close(self) -> None:
-        """Release the store."""
+        """Release the store (and the audience file)."""
+        self.audiences.close()
         self.engine.close()
 
     @property
@@ -360,6 +368,8 @@ class Project:
         """
         started = datetime.now(UTC)
         result = self.ingest(progress=progress)
+        retention = apply_retention(self.engine, self.config.privacy, as_of)
+        full = full or bool(retention and retention.removed)  # old records left: recompute all
         load_catalog(self.engine, self.config, self.root)  # tag mistakes stop the build early
         cleaned = self.clean()
         resolved = self.resolve()
@@ -372,6 +382,8 @@ class Project:
             [json.dumps(quality.to_dict())],
         )
         stages = ["ingest", "clean", "resolve", "features", "tags", "segments", "quality"]
+        if retention is not None:
+            stages.insert(1, "retention")
         finished = datetime.now(UTC)
         with self.engine.transaction():
             build_id = int(
@@ -402,6 +414,7 @@ class Project:
             tags,
             snapshot_id,
             segments,
+            retention,
         )
 
     def clean(self) -> pd.DataFrame:
@@ -498,7 +511,10 @@ class Project:
         data = {str(k): _plain(v) for k, v in row.iloc[0].to_dict().items()}
         identifiers = {k: data.pop(k) for k in list(data) if k in IDENTIFIER_LISTS}
         coverage = {k.removeprefix("has_"): data.pop(k) for k in list(data) if k.startswith("has_")}
-        show = (lambda _k, v: v) if unmask else mask_value
+        classes = self.config.privacy.fields
+        show = (lambda _k, v: v) if unmask else (lambda k, v: mask_value(k, v, classes))
+        if unmask:
+            audit.record(self.engine, "unmask", "profile", {"fields": "direct identifiers"})
         return {
             "customer_id": customer_id,
             "attributes": {
@@ -533,24 +549,77 @@ class Project:
             "segment_name": zh if self.config.language == "zh" else en,
         }
 
-    def export_customers(self, path: Path, fmt: str | None = None) -> int:
+    def forget(self, ref: str) -> ForgetResult:
+        """Remove one person (any REF) from every table, snapshot and the export registry.
+
+        Their identifiers are suppressed, so a later ingest does not bring them back; the
+        identity decisions naming them are dropped; derived audience tables and the stored
+        quality report are rebuilt without them (docs/privacy.md).
+        """
+        result = forget_customer(
+            self.engine, self.root, self.identity.find(ref), self.config.cleaning
+        )
+        self.audiences.invalidate()
+        if self.engine.fetch_all("select 1 from _persona_meta where key = 'quality_report'"):
+            self.engine.execute(
+                "insert or replace into _persona_meta values ('quality_report', ?)",
+                [json.dumps(self.quality().to_dict())],
+            )
+        return result
+
+    def audit(self, action: str | None = None, limit: int | None = None) -> pd.DataFrame:
+        """The audit log of privacy-relevant actions, newest first (detail as a dict).
+
+        Raises:
+            ProjectError: for an action that is not one of `persona.privacy.audit.ACTIONS`.
+        """
+        if action is not None and action not in audit.ACTIONS:
+            raise ProjectError(
+                f"unknown audit action {action!r}; use one of {', '.join(audit.ACTIONS)}"
+            )
+        frame = audit.entries(self.engine, action, limit)
+        frame["detail"] = frame["detail"].map(json.loads)
+        return frame
+
+    def export_customers(
+        self,
+        path: Path,
+        fmt: str | None = None,
+        *,
+        unmask: bool = False,
+        pseudonymise: bool = False,
+        include_opted_out: bool = False,
+    ) -> int:
         """Write one row per customer: customer_id, customer_key(s), features, tags, segment.
 
         Several customer keys are joined by |; `segment_id` and `segment_name` (in the
-        project's language) are empty for customers not segmented.
+        project's language) are empty for customers not segmented. Customers who refused
+        analytics are left out, and so are those who refused marketing unless
+        `include_opted_out` (`persona.privacy.consent.left_out` counts them); direct identifiers
+        (persona.yaml ``privacy.fields`` included) are masked. The export is recorded in the
+        export registry and the audit log (docs/privacy.md).
 
         Args:
             path: The file to write.
             fmt: csv or parquet (default: from the suffix).
+            unmask: Write direct identifiers as they are (audited as ``unmask``).
+            pseudonymise: For sharing: ids as keyed hashes of the project secret, direct
+                identifiers dropped (audited as ``pseudonymise``).
+            include_opted_out: Keep customers who refused marketing (for analysis only).
 
         Returns:
             The number of customers written.
 
         Raises:
-            ProjectError: before a build, or for an unknown format.
+            ProjectError: before a build, for an unknown format, or unmask with pseudonymise.
         """
         if not self.engine.table_exists("customers"):
             raise ProjectError("no customers yet: run `persona build` first")
+        if unmask and pseudonymise:
+            raise ProjectError(
+                "--unmask and --pseudonymise contradict each other: a pseudonymised export "
+                "drops direct identifiers; choose one"
+            )
         fmt = fmt or path.suffix.lower().lstrip(".")
         if fmt not in ("csv", "parquet"):
             raise ProjectError(f"cannot export customers as {fmt!r}; use csv or parquet")
@@ -573,9 +642,62 @@ class Project:
         frame = self.engine.fetch_df(
             "select c.customer_id, nullif(array_to_string(c.customer_keys, '|'), '') "
             f"as customer_key{''.join(selected)} from customers c {' '.join(joins)} "
-            "order by c.customer_id"
+            f"where {exported_sql(include_opted_out, 'c')} order by c.customer_id"
         )
-        return write_frame(frame, path, fmt)
+        classes = self.config.privacy.fields
+        if pseudonymise:
+            secret = project_secret(self.root / STORE_DIR)
+            shared = pseudonymise_frame(frame, secret, classes)
+        else:
+            shared = frame if unmask else mask_frame(frame, classes)
+        written = write_frame(shared, path, fmt)
+        fields = list(shared.columns)
+        self._register_customers_export(
+            frame, path, fmt, fields, (unmask, pseudonymise, include_opted_out)
+        )
+        return written
+
+    def _register_customers_export(
+        self,
+        frame: pd.DataFrame,
+        path: Path,
+        fmt: str,
+        fields: list[str],
+        flags: tuple[bool, bool, bool],
+    ) -> None:
+        """Record a customers export in the export registry and the audit log.
+
+        `flags`: unmask, pseudonymise and include_opted_out as the export was asked.
+        """
+        unmask, pseudonymise, include_opted_out = flags
+        members = "_customers_export"
+        self.engine.execute(f"create or replace temp table {members} (customer_id VARCHAR)")
+        try:
+            self.engine.insert_rows(members, [(c,) for c in frame["customer_id"]])
+            export_id = register_export(
+                self.engine,
+                members=members,
+                audience=None,
+                expression=None,
+                fmt=fmt,
+                target=str(path),
+                fields=[str(f) for f in fields],
+                masked=not unmask,
+                pseudonymised=pseudonymise,
+                file=path,
+            )
+        finally:
+            self.engine.drop(members)
+        detail = {
+            "export_id": export_id,
+            "format": fmt,
+            "count": len(frame),
+            "left_out": left_out(self.engine, include_opted_out),
+        }
+        audit.record(self.engine, "export", "customers export", detail)
+        if unmask or pseudonymise:
+            action = "pseudonymise" if pseudonymise else "unmask"
+            audit.record(self.engine, action, "customers export", detail)
 
     def _row_of(self, table: str, customer_id: str) -> dict[str, Any]:
         """A customer's row of `features` or `tags` as name -> value (empty before a build)."""

@@ -108,6 +108,9 @@ MIGRATIONS: list[list[str]] = [
           entry_id BIGINT primary key, logged_at TIMESTAMPTZ, action VARCHAR, subject VARCHAR,
           detail VARCHAR, actor VARCHAR)""",
     ],
+    # v7: the suppression list of `persona forget`: keyed hashes (persona.privacy.pseudonym) of
+    # a forgotten person's identifiers, so a later ingest does not bring them back.
+    ["create table forgotten (hash VARCHAR primary key, forgotten_at TIMESTAMPTZ)"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

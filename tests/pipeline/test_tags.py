@@ -180,15 +180,25 @@ def test_rfm_scores_and_classes_follow_the_buyers_quintiles_and_means(built: Pat
 
 
 def _check_rfm(frame: pd.DataFrame, bins: int) -> None:
-    """RFM scores and classes recomputed independently with numpy."""
+    """RFM scores and classes recomputed independently with numpy.
+
+    Profiling refusers (when the frame has ``consent_profiling``) keep only basic tags: their
+    RFM tags are null, though the bins are fitted on every buyer.
+    """
+    refused = pd.Series(False, index=frame.index)
+    if "consent_profiling" in frame:
+        refused = frame["consent_profiling"].eq(False).fillna(False).astype(bool)
+    assert frame.loc[refused, ["rfm_r", "rfm_class"]].isna().all().all()
     buyers = frame[frame["frequency"] > 0]
+    kept = ~refused[buyers.index].to_numpy()
     assert frame.loc[frame["frequency"] == 0, ["rfm_r", "rfm_class"]].isna().all().all()
     for part, column in (("r", "recency_days"), ("f", "frequency"), ("m", "monetary")):
         values = buyers[column].astype(float).to_numpy()
         edges = np.quantile(values, [k / bins for k in range(1, bins)])
         above = (values[:, None] > edges[None, :]).sum(axis=1)
         expected = bins - above if part == "r" else 1 + above
-        assert buyers[f"rfm_{part}"].astype(int).tolist() == expected.tolist(), part
+        scores = buyers.loc[kept, f"rfm_{part}"].astype(int).tolist()
+        assert scores == expected[kept].tolist(), part
     recent = buyers["recency_days"] < buyers["recency_days"].mean()
     frequent = buyers["frequency"] > buyers["frequency"].mean()
     spends = buyers["monetary"] > buyers["monetary"].mean()
@@ -205,7 +215,9 @@ def _check_rfm(frame: pd.DataFrame, bins: int) -> None:
     expected_class = [
         names[(bool(r), bool(f), bool(m))] for r, f, m in zip(recent, frequent, spends, strict=True)
     ]
-    assert buyers["rfm_class"].tolist() == expected_class
+    assert buyers.loc[kept, "rfm_class"].tolist() == [
+        name for name, k in zip(expected_class, kept, strict=True) if k
+    ]
 
 
 def test_catalog_lists_shows_and_covers_every_tag(built: Path) -> None:
@@ -370,8 +382,8 @@ def demo_tags(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
             "select customer_id, 'members', unnest(member_nos) from customers"
         )
         tags = project.engine.fetch_df(
-            "select t.*, f.recency_days, f.frequency, f.monetary from tags t "
-            "join features f using (customer_id)"
+            "select t.*, f.recency_days, f.frequency, f.monetary, c.consent_profiling "
+            "from tags t join features f using (customer_id) join customers c using (customer_id)"
         )
     truth = pd.read_csv(root / "truth/customers.csv", usecols=["person_id", "archetype"])
     identity = pd.read_csv(root / "truth/identity.csv", dtype=str)

@@ -35,7 +35,7 @@ from persona.analysis.selection import (
 from persona.engine.base import quote_identifier
 from persona.engine.duckdb import LockedReader
 from persona.model.errors import ProjectError
-from persona.privacy.kanon import protect_distribution
+from persona.privacy.kanon import protect_distribution, shown_count
 from persona.privacy.masking import mask_value
 from persona.store import STORE_DIR
 
@@ -191,8 +191,7 @@ class Audiences:
         # stands alone in WHERE (a null is not selected there) so its comparisons are pushed
         # into the scan.
         hits = reader.fetch_df(
-            f"select {CELL}, count(*) as count from {BASE} where {condition} "
-            f"group by {CELL}"
+            f"select {CELL}, count(*) as count from {BASE} where {condition} group by {CELL}"
         ).set_index(CELL)
         frame = base.cells.join(hits, how="inner")
         opted = frame[OPT_OUT].astype(bool)
@@ -201,17 +200,17 @@ class Audiences:
         totals = _totals(base.cells, int(kept["count"].sum()), opted_out, include_opted_out)
         total, k = totals["count"], self._k
         shown_cells: dict[str, list[dict[str, Any]]] = {}
-        if by and _shown(total, k) not in (None, 0):
+        if by and shown_count(total, k) not in (None, 0):
             shown_cells = {d: _cells(kept, columns.column(d), k) for d in breakdown(columns)}
-        count, population = _shown(total, k), totals["population"]
+        count, population = shown_count(total, k), totals["population"]
         return {
             "expression": expression,
             "count": count,
             "below_k": count is None,
             "share": round(total / population, 6) if count is not None and population else None,
-            "population": _shown(population, k),
+            "population": shown_count(population, k),
             "k": k,
-            "left_out": {"marketing_opt_out": _shown(opted_out, k)},
+            "left_out": {"marketing_opt_out": shown_count(opted_out, k)},
             "breakdown": shown_cells,
         }
 
@@ -286,7 +285,7 @@ class Audiences:
         for size in range(1, len(letters) + 1):
             for members in itertools.combinations(letters, size):
                 key = tuple(x in members for x in letters)
-                value = _shown(found.get(key, 0), self._k)
+                value = shown_count(found.get(key, 0), self._k)
                 regions.append(
                     {
                         "region": "&".join(members),
@@ -299,7 +298,7 @@ class Audiences:
             "audiences": dict(zip(letters, expressions, strict=True)),
             "regions": regions,
             "k": self._k,
-            "left_out": {"marketing_opt_out": _shown(opted_out, self._k)},
+            "left_out": {"marketing_opt_out": shown_count(opted_out, self._k)},
         }
 
     def save(self, name: str, expression: str) -> dict[str, Any]:
@@ -320,7 +319,9 @@ class Audiences:
     def list(self) -> pd.DataFrame:
         """The saved audiences: name, version, expression, updated_at, last size (k-suppressed)."""
         frame = saved.listing(self._project.engine)
-        frame["size"] = [_shown(int(s), self._k) if pd.notna(s) else None for s in frame["size"]]
+        frame["size"] = [
+            shown_count(int(s), self._k) if pd.notna(s) else None for s in frame["size"]
+        ]
         return frame
 
     def show(self, name: str) -> dict[str, Any]:
@@ -331,7 +332,7 @@ class Audiences:
         """
         detail = saved.detail(self._project.engine, name)
         for entry in detail["history"]:
-            entry["size"] = _shown(entry["size"], self._k)
+            entry["size"] = shown_count(entry["size"], self._k)
         return detail
 
     def refresh(self, name: str | None = None) -> builtins.list[dict[str, Any]]:
@@ -354,7 +355,7 @@ class Audiences:
                 {
                     "name": audience["name"],
                     "version": audience["version"],
-                    "size": _shown(size, self._k),
+                    "size": shown_count(size, self._k),
                 }
             )
         return refreshed
@@ -371,11 +372,6 @@ def _totals(cells: pd.DataFrame, kept: int, opted: int, include_opted_out: bool)
     if include_opted_out:
         return {"count": kept + opted, "population": everyone, "opted_out": 0}
     return {"count": kept, "population": everyone - refused, "opted_out": opted}
-
-
-def _shown(count: int, k: int) -> int | None:
-    """The count when 0 or at least k customers, else None (shown as ``<k``)."""
-    return count if count == 0 or count >= k else None
 
 
 def _cells(frame: pd.DataFrame, column: str, k: int) -> list[dict[str, Any]]:

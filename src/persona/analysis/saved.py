@@ -72,6 +72,18 @@ def definitions(engine: Engine, name: str | None = None) -> list[dict[str, Any]]
     return chosen
 
 
+def resolve(engine: Engine, ref: str) -> tuple[str | None, str]:
+    """The saved audience `ref` names and its expression, or (None, `ref`) for an expression.
+
+    Example:
+        >>> # resolve(engine, "shanghai_vip") -> ("shanghai_vip", "city = '上海'")
+    """
+    for audience in definitions(engine):
+        if audience["name"] == ref.strip():
+            return str(audience["name"]), str(audience["expression"])
+    return None, ref
+
+
 def append_history(engine: Engine, audience: dict[str, Any], size: int) -> None:
     """Record an audience's size now, with the latest tag snapshot it was counted on."""
     snapshot = engine.fetch_all("select max(snapshot_id) from snapshots")[0][0]

@@ -267,7 +267,13 @@ def _build_dict(result: BuildResult) -> dict[str, Any]:
             "tags": len(result.tags.tags),
             "customers": result.tags.customers,
             "seconds": result.tags.seconds,
+            "profiling_refused": result.tags.profiling_refused,
         },
+        "retention": (
+            {"removed": result.retention.removed, "cutoffs": result.retention.cutoffs}
+            if result.retention is not None
+            else None
+        ),
         "segments": asdict(result.segments) if result.segments else None,
         "snapshot_id": result.snapshot_id,
         "quality_score": result.quality.score,
@@ -305,6 +311,20 @@ def _report_build(result: BuildResult, json_out: bool, lang: Lang, **extra: Any)
             snapshot=result.snapshot_id,
         )
     )
+    if result.tags.profiling_refused:
+        out.print(text("privacy.tags.refused", lang, n=result.tags.profiling_refused))
+    if result.retention is not None and result.retention.removed:
+        out.print(
+            text(
+                "privacy.retention",
+                lang,
+                n=result.retention.total,
+                cutoff=", ".join(
+                    f"{kind} {cutoff:%Y-%m-%d}" for kind, cutoff in result.retention.cutoffs.items()
+                ),
+                tables=", ".join(f"{t} {n}" for t, n in result.retention.removed.items()),
+            )
+        )
     if result.segments is not None:
         print_segments(result.segments, lang)
     resolved = result.resolve

@@ -21,6 +21,8 @@ from persona.cli.common import (
     user_errors,
 )
 from persona.pipeline.resolve.evaluate import read_truth
+from persona.privacy.consent import left_out
+from persona.privacy.kanon import shown_count
 from persona.report.i18n import text
 
 identity_app = typer.Typer(
@@ -124,7 +126,10 @@ def identity_health(
 def profile(
     ref: RefArg,
     unmask: Annotated[
-        bool, typer.Option("--unmask", help="Show names, phones and e-mails unmasked.")
+        bool,
+        typer.Option(
+            "--unmask", help="Show names, phones and e-mails unmasked (recorded in the audit log)."
+        ),
     ] = False,
     project: ProjectOpt = Path("."),
     json_out: JsonOpt = False,
@@ -158,15 +163,59 @@ def customers_export(
     fmt: Annotated[
         str | None, typer.Option("--format", help="csv or parquet (default: the suffix).")
     ] = None,
+    unmask: Annotated[
+        bool,
+        typer.Option("--unmask", help="Write direct identifiers unmasked (audited)."),
+    ] = False,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="For sharing: ids as keyed hashes, direct identifiers dropped (audited).",
+        ),
+    ] = False,
+    include_opted_out: Annotated[
+        bool,
+        typer.Option(
+            "--include-opted-out",
+            help="Keep customers who refused marketing (for analysis, never for campaigns).",
+        ),
+    ] = False,
     project: ProjectOpt = Path("."),
     json_out: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
-    """Write one row per customer: customer_id, customer_key and every feature."""
+    """Write one row per customer: customer_id, customer_key and every feature.
+
+    Customers who refused analytics or marketing are left out; direct identifiers are masked.
+    """
     language = resolve_language(lang, project)
     with user_errors(language), open_project(project, language) as opened:
-        written = opened.export_customers(out_file, fmt)
+        written = opened.export_customers(
+            out_file,
+            fmt,
+            unmask=unmask,
+            pseudonymise=pseudonymise,
+            include_opted_out=include_opted_out,
+        )
+        k = opened.config.privacy.k
+        counts = left_out(opened.engine, include_opted_out)
+        hidden = {reason: shown_count(n, k) for reason, n in counts.items()}  # None: below k
         if json_out:
-            print_json({"exported": written, "file": str(out_file)})
-        else:
-            out.print(text("customers.exported", language, n=written, path=out_file))
+            print_json(
+                {
+                    "exported": written,
+                    "file": str(out_file),
+                    "left_out": hidden,
+                    "masked": not unmask,
+                    "pseudonymised": pseudonymise,
+                }
+            )
+            return
+        out.print(text("customers.exported", language, n=written, path=out_file))
+        for reason, n in hidden.items():
+            if n != 0:
+                shown_n = n if n is not None else f"<{k}"
+                out.print(text(f"privacy.export.left_out.{reason}", language, n=shown_n))
+        mode = "pseudonymised" if pseudonymise else "unmasked" if unmask else "masked"
+        out.print(text(f"privacy.export.{mode}", language))

@@ -32,6 +32,27 @@ class FieldType(StrEnum):
     JSON = "json"
 
 
+class FieldClass(StrEnum):
+    """How identifying a field is (DESIGN.md section 9).
+
+    - ``direct``: points to a person by itself (name, phone, e-mail, ID number, address, device
+      and WeChat ids); masked in every preview, report, page and export unless unmasked.
+    - ``quasi``: identifies in combination (birth date, age, gender, postcode, city ...).
+    - ``sensitive``: sensitive personal information (PIPL art. 28) that is not an identifier;
+      the ID number is direct and also sensitive (see `SENSITIVE_FIELDS`).
+    - ``ordinary``: everything else (events, orders, features, tags, consents, internal ids).
+    """
+
+    DIRECT = "direct"
+    QUASI = "quasi"
+    SENSITIVE = "sensitive"
+    ORDINARY = "ordinary"
+
+
+SENSITIVE_FIELDS: tuple[str, ...] = ("id_number",)
+"""Fields holding sensitive personal information (PIPL art. 28), whatever their class."""
+
+
 @dataclass(frozen=True)
 class CanonicalField:
     """One canonical field of a kind.
@@ -41,12 +62,14 @@ class CanonicalField:
         type: How raw values are coerced.
         required: Whether a row without a value is quarantined.
         label_zh: The field's name in Chinese, for messages and reports.
+        field_class: How identifying the field is (masking, pseudonymised exports).
     """
 
     name: str
     type: FieldType
     required: bool = False
     label_zh: str = ""
+    field_class: FieldClass = FieldClass.ORDINARY
 
 
 IDENTIFIERS: tuple[str, ...] = (
@@ -71,20 +94,23 @@ _IDENTIFIER_LABELS_ZH = {
 }
 
 T = FieldType
+D, Q = FieldClass.DIRECT, FieldClass.QUASI
+_IDENTIFIER_CLASSES = {"customer_key": FieldClass.ORDINARY}
+"""Identifiers are direct, except the customer key: an internal id that stays visible."""
 _PROFILE_FIELDS = (
-    CanonicalField("name", T.TEXT, label_zh="姓名"),
-    CanonicalField("given_name", T.TEXT, label_zh="名"),
-    CanonicalField("family_name", T.TEXT, label_zh="姓"),
-    CanonicalField("gender", T.TEXT, label_zh="性别"),
-    CanonicalField("birth_date", T.DATE, label_zh="出生日期"),
-    CanonicalField("age", T.INTEGER, label_zh="年龄"),
-    CanonicalField("education", T.TEXT, label_zh="学历"),
-    CanonicalField("occupation", T.TEXT, label_zh="职业"),
-    CanonicalField("address", T.TEXT, label_zh="地址"),
-    CanonicalField("postcode", T.TEXT, label_zh="邮编"),
-    CanonicalField("city", T.TEXT, label_zh="城市"),
-    CanonicalField("province", T.TEXT, label_zh="省份"),
-    CanonicalField("country", T.TEXT, label_zh="国家"),
+    CanonicalField("name", T.TEXT, label_zh="姓名", field_class=D),
+    CanonicalField("given_name", T.TEXT, label_zh="名", field_class=D),
+    CanonicalField("family_name", T.TEXT, label_zh="姓", field_class=D),
+    CanonicalField("gender", T.TEXT, label_zh="性别", field_class=Q),
+    CanonicalField("birth_date", T.DATE, label_zh="出生日期", field_class=Q),
+    CanonicalField("age", T.INTEGER, label_zh="年龄", field_class=Q),
+    CanonicalField("education", T.TEXT, label_zh="学历", field_class=Q),
+    CanonicalField("occupation", T.TEXT, label_zh="职业", field_class=Q),
+    CanonicalField("address", T.TEXT, label_zh="地址", field_class=D),
+    CanonicalField("postcode", T.TEXT, label_zh="邮编", field_class=Q),
+    CanonicalField("city", T.TEXT, label_zh="城市", field_class=Q),
+    CanonicalField("province", T.TEXT, label_zh="省份", field_class=Q),
+    CanonicalField("country", T.TEXT, label_zh="国家", field_class=Q),
     CanonicalField("registered_at", T.TIMESTAMP, label_zh="注册时间"),
     CanonicalField("consent_analytics", T.BOOLEAN, label_zh="同意分析"),
     CanonicalField("consent_profiling", T.BOOLEAN, label_zh="同意画像"),
@@ -126,7 +152,12 @@ _RELATION_FIELDS = (
 
 def _identifier_fields(prefix: str = "") -> tuple[CanonicalField, ...]:
     return tuple(
-        CanonicalField(prefix + name, T.TEXT, label_zh=_IDENTIFIER_LABELS_ZH[name])
+        CanonicalField(
+            prefix + name,
+            T.TEXT,
+            label_zh=_IDENTIFIER_LABELS_ZH[name],
+            field_class=_IDENTIFIER_CLASSES.get(name, D),
+        )
         for name in IDENTIFIERS
     )
 
@@ -160,3 +191,18 @@ def canonical_fields(kind: Kind) -> tuple[CanonicalField, ...]:
 def raw_table(kind: Kind) -> str:
     """Return the store table that holds a kind's loaded records, e.g. ``raw_events``."""
     return f"raw_{kind.value}"
+
+
+def field_classes() -> dict[str, FieldClass]:
+    """The class of every canonical field that is not ordinary (relations' prefixes dropped).
+
+    Example:
+        >>> field_classes()["phone"], field_classes()["city"]
+        (<FieldClass.DIRECT: 'direct'>, <FieldClass.QUASI: 'quasi'>)
+    """
+    return {
+        f.name: f.field_class
+        for kind in (Kind.PROFILES, Kind.EVENTS)
+        for f in canonical_fields(kind)
+        if f.field_class is not FieldClass.ORDINARY
+    }

@@ -1,5 +1,9 @@
 """Field classes (DESIGN.md section 9): how identifying each customer field is.
 
+The classes are part of the canonical field schema (`persona.model.kinds.FieldClass`, each
+`CanonicalField.field_class`); this module reads them for privacy code and adds the columns a
+project classes itself in persona.yaml (``privacy.fields: {wechat_name: direct}``).
+
 - ``direct``: points to a person by itself (name, phone, e-mail, ID number, address, device and
   WeChat ids); masked in every preview, report, page and export unless unmasked by an admin.
 - ``quasi``: identifies in combination (birth date, age, gender, postcode, city ...); shown,
@@ -12,60 +16,43 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from collections.abc import Mapping
 
+from persona.model.kinds import SENSITIVE_FIELDS, FieldClass, field_classes
 
-class FieldClass(StrEnum):
-    """How identifying a field is."""
-
-    DIRECT = "direct"
-    QUASI = "quasi"
-    SENSITIVE = "sensitive"
-    ORDINARY = "ordinary"
-
-
-_DIRECT = (
-    "name",
-    "given_name",
-    "family_name",
-    "phone",
-    "email",
-    "id_number",
-    "address",
-    "unionid",
-    "device_id",
-    "member_no",
-)
-_QUASI = (
-    "birth_date",
-    "age",
-    "gender",
-    "postcode",
-    "city",
-    "province",
-    "country",
-    "occupation",
-    "education",
-)
-_SENSITIVE = ("id_number",)
+__all__ = ["CLASSES", "FieldClass", "direct_identifiers", "field_class", "is_sensitive"]
 
 CLASSES: dict[str, FieldClass] = {
-    **dict.fromkeys(_QUASI, FieldClass.QUASI),
-    **dict.fromkeys(_DIRECT, FieldClass.DIRECT),
-    **{f + "s": FieldClass.DIRECT for f in _DIRECT},  # the identifier lists of `customers`
+    **field_classes(),
+    **{  # the identifier lists of `customers` (phones, emails ...)
+        name + "s": cls for name, cls in field_classes().items() if cls is FieldClass.DIRECT
+    },
 }
+"""Every canonical (or list) field that is not ordinary -> its class."""
 
 
-def field_class(name: str) -> FieldClass:
-    """The class of a customer field (a list field like ``phones`` is classed as ``phone``)."""
+def field_class(name: str, extra: Mapping[str, FieldClass] | None = None) -> FieldClass:
+    """The class of a customer field (a list field like ``phones`` is classed as ``phone``).
+
+    Args:
+        name: The field or column.
+        extra: A project's own classes (persona.yaml ``privacy.fields``), checked first.
+    """
+    if extra is not None and name in extra:
+        return extra[name]
     return CLASSES.get(name, FieldClass.ORDINARY)
 
 
-def is_sensitive(name: str) -> bool:
+def is_sensitive(name: str, extra: Mapping[str, FieldClass] | None = None) -> bool:
     """Whether a field holds sensitive personal information (shown only to admins)."""
-    return name.removesuffix("s") in _SENSITIVE
+    return (
+        name.removesuffix("s") in SENSITIVE_FIELDS
+        or field_class(name, extra) is FieldClass.SENSITIVE
+    )
 
 
-def direct_identifiers(names: list[str]) -> list[str]:
+def direct_identifiers(
+    names: list[str], extra: Mapping[str, FieldClass] | None = None
+) -> list[str]:
     """The fields among `names` that are direct identifiers (masked unless unmasked)."""
-    return [n for n in names if field_class(n) is FieldClass.DIRECT]
+    return [n for n in names if field_class(n, extra) is FieldClass.DIRECT]

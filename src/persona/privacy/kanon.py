@@ -40,6 +40,14 @@ def shown(count: int | None, k: int) -> int | None:
     return count if count is not None and count >= k else None
 
 
+def shown_count(count: int, k: int) -> int | None:
+    """The count when 0 or at least k customers, else None (shown as ``<k``).
+
+    Unlike `shown`, an empty result is shown as 0: "nobody" describes no one.
+    """
+    return count if count == 0 or count >= k else None
+
+
 def protect_distribution(
     counts: Sequence[tuple[object, int]], k: int, top: int | None = None
 ) -> list[Cell]:

@@ -11,12 +11,13 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from persona.model.errors import ProjectError
-from persona.privacy.fields import direct_identifiers
+from persona.privacy.fields import FieldClass, direct_identifiers
 
 SECRET_FILE = "secret"
 
@@ -58,14 +59,17 @@ PSEUDONYMISED_IDS = ("customer_id", "customer_key")
 """Columns replaced by their pseudonym (a ``|``-joined key list pseudonymises each key)."""
 
 
-def pseudonymise_frame(frame: pd.DataFrame, secret: bytes) -> pd.DataFrame:
+def pseudonymise_frame(
+    frame: pd.DataFrame, secret: bytes, classes: Mapping[str, FieldClass] | None = None
+) -> pd.DataFrame:
     """A copy of `frame` for sharing: ids pseudonymised, direct identifiers dropped.
 
     ``customer_id`` and ``customer_key`` become keyed hashes (same customer, same pseudonym
     within one project); direct identifiers (names, phones, e-mails, ID numbers, addresses,
-    device and WeChat ids) are removed; other columns are kept as they are.
+    device and WeChat ids, and columns `classes` calls direct) are removed; other columns are
+    kept as they are.
     """
-    kept = frame.drop(columns=direct_identifiers([str(c) for c in frame.columns]))
+    kept = frame.drop(columns=direct_identifiers([str(c) for c in frame.columns], classes))
     for column in PSEUDONYMISED_IDS:
         if column in kept.columns:
             kept[column] = kept[column].map(lambda v: _pseudonymise_ids(v, secret))

@@ -116,6 +116,44 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "还没有保存的客群；用 persona audience save NAME EXPR 保存。",
         "en": "No saved audiences yet; save one with persona audience save NAME EXPR.",
     },
+    "export.done": {
+        "zh": "已导出 {count} 位客户（{format}）到 {target}，导出记录 #{export_id}",
+        "en": "Exported {count} customers ({format}) to {target}, export #{export_id}",
+    },
+    "export.fields": {"zh": "字段：{fields}", "en": "Fields: {fields}"},
+    "export.sha256": {"zh": "文件 SHA-256：{hash}", "en": "File SHA-256: {hash}"},
+    "export.masked": {
+        "zh": "姓名、手机、邮箱等直接标识已脱敏（--unmask 可导出原值，并记入审计日志）",
+        "en": "Names, phones, e-mails and other direct identifiers are masked (--unmask exports "
+        "them as they are and is recorded in the audit log)",
+    },
+    "export.unmasked": {
+        "zh": "未脱敏：直接标识按原值导出，已记入审计日志",
+        "en": "Unmasked: direct identifiers exported as they are; recorded in the audit log",
+    },
+    "export.pseudonymised": {
+        "zh": "已假名化：客户编号为带密钥哈希，直接标识未导出",
+        "en": "Pseudonymised: ids are keyed hashes, direct identifiers are not exported",
+    },
+    "export.left_out": {
+        "zh": "未导出拒绝营销的客户：{n}",
+        "en": "Not exported (refused marketing): {n}",
+    },
+    "export.registry": {"zh": "导出登记", "en": "Export registry"},
+    "export.none": {
+        "zh": "还没有导出记录；用 persona audience export EXPR --out FILE 导出。",
+        "en": "No exports yet; export with persona audience export EXPR --out FILE.",
+    },
+    "export.col.export_id": {"zh": "编号", "en": "id"},
+    "export.col.exported_at": {"zh": "时间", "en": "when"},
+    "export.col.audience": {"zh": "客群/表达式", "en": "audience / expression"},
+    "export.col.format": {"zh": "格式", "en": "format"},
+    "export.col.target": {"zh": "目标", "en": "target"},
+    "export.col.count": {"zh": "人数", "en": "count"},
+    "export.col.fields": {"zh": "字段", "en": "fields"},
+    "export.col.sha256": {"zh": "SHA-256", "en": "SHA-256"},
+    "export.col.masked": {"zh": "脱敏", "en": "masked"},
+    "export.col.forgotten": {"zh": "已删除的人", "en": "forgotten"},
     "col.expression": {"zh": "表达式", "en": "expression"},
     "col.refreshed_at": {"zh": "刷新时间", "en": "refreshed at"},
     "tags.done": {
@@ -246,6 +284,144 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "col.segment": {"zh": "客群", "en": "segment"},
     "col.size": {"zh": "人数", "en": "customers"},
     "col.centre": {"zh": "中心（主要特征）", "en": "centre (main features)"},
+    "privacy.forget.confirm": {
+        "zh": "将从项目的所有表、快照和导出登记中永久删除客户 {customer_id}（不可撤销）。继续？",
+        "en": "Permanently remove customer {customer_id} from every table, snapshot and the "
+        "export registry of the project (cannot be undone). Continue?",
+    },
+    "privacy.forget.cancelled": {
+        "zh": "已取消，未删除任何数据。",
+        "en": "Cancelled; nothing was removed.",
+    },
+    "privacy.forget.done": {
+        "zh": "已删除客户 {customer_id}",
+        "en": "Forgot customer {customer_id}",
+    },
+    "privacy.forget.suppressed": {
+        "zh": "已加入抑制名单的标识：{n}（之后导入的此人记录会被跳过）",
+        "en": "Identifiers suppressed: {n} (later ingests skip this person's records)",
+    },
+    "privacy.forget.decisions": {
+        "zh": "已删除提及此人的身份决定：{n} 条",
+        "en": "Identity decisions naming the person removed: {n}",
+    },
+    "privacy.forget.exports": {
+        "zh": "以下导出已包含此人（文件已发出），请删除或召回：",
+        "en": "These exports already held the person (the files left); delete or recall them:",
+    },
+    "privacy.col.table": {"zh": "表", "en": "table"},
+    "privacy.col.rows": {"zh": "删除行数", "en": "rows removed"},
+    "privacy.audit.title": {"zh": "审计日志", "en": "Audit log"},
+    "privacy.audit.none": {"zh": "审计日志中没有记录。", "en": "No audit log entries."},
+    "privacy.col.entry_id": {"zh": "编号", "en": "entry"},
+    "privacy.col.logged_at": {"zh": "时间", "en": "time"},
+    "privacy.col.action": {"zh": "操作", "en": "action"},
+    "privacy.col.subject": {"zh": "对象", "en": "subject"},
+    "privacy.col.detail": {"zh": "详情", "en": "detail"},
+    "privacy.col.actor": {"zh": "操作人", "en": "actor"},
+    "privacy.export.left_out.analytics_refused": {
+        "zh": "未导出拒绝数据分析的客户：{n}",
+        "en": "Left out (refused analytics): {n}",
+    },
+    "privacy.export.left_out.marketing_opt_out": {
+        "zh": "未导出拒绝营销的客户：{n}（分析用途可加 --include-opted-out）",
+        "en": "Left out (refused marketing): {n} (for analysis only: --include-opted-out)",
+    },
+    "privacy.export.masked": {
+        "zh": "直接标识已脱敏（--unmask 导出原值，会记入审计日志）",
+        "en": "Direct identifiers masked (--unmask exports them as they are, audited)",
+    },
+    "privacy.export.unmasked": {
+        "zh": "直接标识未脱敏导出（已记入审计日志）",
+        "en": "Direct identifiers exported unmasked (recorded in the audit log)",
+    },
+    "privacy.export.pseudonymised": {
+        "zh": "已假名化：客户编号为项目密钥下的哈希，直接标识已删除（已记入审计日志）",
+        "en": "Pseudonymised: ids are keyed hashes, direct identifiers dropped (audited)",
+    },
+    "privacy.retention": {
+        "zh": "保留期限：删除了 {n} 条早于 {cutoff} 的记录（{tables}）",
+        "en": "Retention: removed {n} records older than {cutoff} ({tables})",
+    },
+    "privacy.tags.refused": {
+        "zh": "拒绝画像的客户 {n} 位只保留基础属性标签",
+        "en": "{n} customers who refused profiling keep only their basic (demographics) tags",
+    },
+    "coverage.audience": {"zh": "客群：{expression}", "en": "Audience: {expression}"},
+    "coverage.rows": {
+        "zh": "名单 {file}：收到 {received} 行 = 匹配 {matched} + 未匹配 {unmatched}"
+        "（其中 {ambiguous} 行对应多位客户）+ 空 {empty} + 重复 {duplicate}",
+        "en": "List {file}: {received} rows received = {matched} matched + {unmatched} "
+        "unmatched ({ambiguous} naming several customers) + {empty} empty + {duplicate} "
+        "duplicates",
+    },
+    "coverage.sizes": {
+        "zh": "名单客户 {listed}，客群 {audience} 人（共 {population} 人），两者皆有 {in_both}",
+        "en": "List customers {listed}, audience {audience} (of {population}), in both {in_both}",
+    },
+    "coverage.coverage": {
+        "zh": "覆盖率 {value}：名单客户中在客群内的比例",
+        "en": "Coverage {value}: share of the list's customers inside the audience",
+    },
+    "coverage.hit_rate": {
+        "zh": "命中率（精准度）{value}：客群中在名单上的比例",
+        "en": "Hit rate (precision) {value}: share of the audience on the list",
+    },
+    "coverage.lift": {
+        "zh": "提升度 {value}：客群中名单客户的密度是全体客户的倍数",
+        "en": "Lift {value}: how many times denser the list's customers are in the audience "
+        "than among all customers",
+    },
+    "coverage.hidden": {"zh": "不显示（少于 {k} 人）", "en": "not shown (fewer than {k})"},
+    "coverage.left_out": {
+        "zh": "已排除拒绝营销的客户：客群 {audience}，名单 {listed}",
+        "en": "Left out (refused marketing): {audience} from the audience, {listed} from the list",
+    },
+    "lookalike.chosen": {
+        "zh": "相似人群：为种子 {expression} 选出 {size} 位客户"
+        "（要求 {requested}，候选 {candidates}）",
+        "en": "Lookalike of {expression}: {size} customers chosen (asked {requested}, "
+        "from {candidates} candidates)",
+    },
+    "lookalike.seed": {
+        "zh": "种子：{members} 位允许画像分析的成员，{training} 位用于训练，"
+        "{held_out} 位留出用于检验",
+        "en": "Seed: {members} members who allow profiling, {training} learned from, "
+        "{held_out} held out to check the model",
+    },
+    "lookalike.precision": {
+        "zh": "预期准确率 {value}：所选客户中预计真正与种子相似的比例（由留出成员估计）",
+        "en": "Expected precision {value}: the share of the chosen customers expected to be "
+        "really like the seed (estimated on the held-out members)",
+    },
+    "lookalike.recall": {
+        "zh": "留出召回率 {value}：模型没见过的种子成员中，有这一比例的人会进入名单",
+        "en": "Held-out recall {value}: of the seed members the model never saw, this share "
+        "would have made the list",
+    },
+    "lookalike.auc": {
+        "zh": "留出 AUC {value}（0.5 = 随机，1 = 完美；候选中含未发现的相似客户，真实值不低于此）",
+        "en": "Held-out AUC {value} (0.5 chance, 1 perfect; candidates include undiscovered "
+        "lookalikes, so the true AUC is at least this)",
+    },
+    "lookalike.features": {
+        "zh": "最能使客户接近种子的特征",
+        "en": "Features pushing customers towards the seed",
+    },
+    "lookalike.col.feature": {"zh": "特征", "en": "feature"},
+    "lookalike.col.weight": {"zh": "权重", "en": "weight"},
+    "lookalike.col.seed": {"zh": "种子均值", "en": "seed mean"},
+    "lookalike.col.others": {"zh": "其他客户均值", "en": "others' mean"},
+    "lookalike.left_out": {
+        "zh": "已排除：拒绝画像分析 {refused} 位（不训练、不入选），"
+        "拒绝营销 {opted_out} 位（不入选）",
+        "en": "Left out: {refused} who refused profiling (neither learned from nor chosen), "
+        "{opted_out} who refused marketing (not chosen)",
+    },
+    "lookalike.exported": {
+        "zh": "已导出 {n} 位客户到 {path}（导出编号 {export_id}，已记入审计日志）",
+        "en": "Exported {n} customers to {path} (export {export_id}, recorded in the audit log)",
+    },
 }
 
 

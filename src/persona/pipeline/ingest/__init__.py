@@ -25,6 +25,7 @@ from persona.pipeline.ingest.batch import (
 from persona.pipeline.ingest.files import content_hash, source_files
 from persona.pipeline.ingest.questions import load_question_bank
 from persona.pipeline.ingest.stage import STAGE, add_absent_columns, stage_database, stage_file
+from persona.privacy.suppression import Suppression, load_suppression
 
 ProgressCallback = Callable[[str, str, int, int], None]
 """Called as (source name, file, files done, files in all) before each file."""
@@ -52,6 +53,11 @@ class SourceReport:
         self.quarantined += counts.quarantined
         self.skipped += counts.skipped
         self.batches += 1
+        if counts.forgotten:
+            self.warnings.append(
+                f"{counts.forgotten} record(s) skipped: forgotten (they name a person removed "
+                "by `persona forget`)"
+            )
 
 
 def ingest(
@@ -67,14 +73,15 @@ def ingest(
     """
     sources = [config.source(n) for n in names] if names else list(config.sources)
     settle(engine)  # rows a crash left marked between a batch's commit and its settle
+    suppression = load_suppression(engine, project_dir, config.cleaning)
     reports = []
     for source in sources:
         report = SourceReport(source.name, source.kind.value)
         try:
             if source.url is not None:
-                _ingest_database(engine, source, project_dir, report)
+                _ingest_database(engine, source, project_dir, report, suppression)
             else:
-                _ingest_files(engine, source, project_dir, report, progress)
+                _ingest_files(engine, source, project_dir, report, progress, suppression)
             if source.question_bank is not None:
                 load_question_bank(engine, source, project_dir)
         except PersonaError as exc:
@@ -91,6 +98,7 @@ def _ingest_files(
     project_dir: Path,
     report: SourceReport,
     progress: ProgressCallback | None,
+    suppression: Suppression | None,
 ) -> None:
     files = source_files(source, project_dir)
     for done, path in enumerate(files):
@@ -111,7 +119,7 @@ def _ingest_files(
                         f"{shown}: no {', '.join(repr(a) for a in absent)} in any record; "
                         "read as empty"
                     )
-                report.add(load_staged(engine, source, staged, mapping, stamp))
+                report.add(load_staged(engine, source, staged, mapping, stamp, suppression))
         except PersonaError as exc:
             report.errors.append(str(exc))
     if progress is not None:
@@ -119,7 +127,11 @@ def _ingest_files(
 
 
 def _ingest_database(
-    engine: Engine, source: Source, project_dir: Path, report: SourceReport
+    engine: Engine,
+    source: Source,
+    project_dir: Path,
+    report: SourceReport,
+    suppression: Suppression | None,
 ) -> None:
     staged = stage_database(engine, source, project_dir)
     mapping, _ = resolve_mapping(source, staged)
@@ -136,7 +148,7 @@ def _ingest_database(
         report.unchanged += 1
         return
     stamp = FileStamp(staged.description, None, None, str(fingerprint))
-    report.add(load_staged(engine, source, staged, mapping, stamp))
+    report.add(load_staged(engine, source, staged, mapping, stamp, suppression))
 
 
 def _stamp_if_changed(engine: Engine, source: Source, path: Path, shown: str) -> FileStamp | None:

@@ -8,7 +8,7 @@ batch of the same source already loaded (overlapping daily exports).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from persona.config import Source
@@ -19,6 +19,7 @@ from persona.model.suggest import did_you_mean
 from persona.pipeline.ingest.coerce import REASONS, SLASHED_DATE, coerce
 from persona.pipeline.ingest.files import snake_case
 from persona.pipeline.ingest.stage import Staged, reject_row
+from persona.privacy.suppression import Suppression, mark_forgotten
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,16 @@ class FileStamp:
 
 @dataclass(frozen=True)
 class BatchCounts:
-    """The counts of one batch; received = loaded + quarantined + skipped."""
+    """The counts of one batch; received = loaded + quarantined + skipped.
+
+    ``forgotten`` of the skipped rows carried an identifier of a forgotten person.
+    """
 
     received: int
     loaded: int
     quarantined: int
     skipped: int
+    forgotten: int = 0
 
 
 def resolve_mapping(source: Source, staged: Staged) -> tuple[dict[str, str], list[str]]:
@@ -107,7 +112,12 @@ def _identifier_groups(kind: Kind) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def load_staged(
-    engine: Engine, source: Source, staged: Staged, mapping: dict[str, str], stamp: FileStamp
+    engine: Engine,
+    source: Source,
+    staged: Staged,
+    mapping: dict[str, str],
+    stamp: FileStamp,
+    suppression: Suppression | None = None,
 ) -> BatchCounts:
     """Validate the staged batch and load it atomically; return its counts.
 
@@ -115,6 +125,7 @@ def load_staged(
     marking the bad ones (``_problem``) and the copies of already-loaded ones (``_skip``); then,
     in the same transaction, bad rows are copied to quarantine and the marks counted. After the
     commit, `settle` drops the marked rows. Only the few marked rows are touched twice.
+    Rows of forgotten people (`suppression`) are marked skipped too.
     """
     fields = [f for f in canonical_fields(source.kind) if f.name in mapping]
     extras = [c for c in staged.columns if c not in mapping.values()]
@@ -143,7 +154,9 @@ def load_staged(
                 table, batch_id, staged.scan.first_line, [r.line for r in found]
             )
             rejected += [reject_row(r, staged.line_word) for r in found]
+        forgotten = mark_forgotten(engine, suppression, table, source.kind, batch_id)
         counts = _move_marked_rows(engine, table, batch_id, source, stamp, staged, rejected)
+        counts = replace(counts, forgotten=forgotten)
         engine.execute(
             "insert into batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?)",
             [

@@ -7,7 +7,9 @@
    in `tag_catalog`, which also versions every definition (`registry`);
 3. sequence and imported tags get helper tables (`sources`);
 4. one query computes every tag in layers (a layer per depth of tag-on-tag use), inside the
-   engine; an incremental run recomputes only the given customers' rows.
+   engine; an incremental run recomputes only the given customers' rows;
+5. customers who refused profiling (``consent_profiling`` false) keep only their basic
+   (demographics, 基础属性) tags: every other tag is null for them (persona.privacy.consent).
 
 Definitions and conventions: docs/tags.md.
 """
@@ -32,6 +34,7 @@ from persona.pipeline.tags import registry
 from persona.pipeline.tags.definitions import Catalog, build_catalog, project_tags
 from persona.pipeline.tags.evaluate import TagInputs, fit, needs_fit, value_sql
 from persona.pipeline.tags.sources import ImportCounts, build_imported, build_sequence
+from persona.privacy.consent import BASIC_CATEGORY, refused, refused_sql
 
 __all__ = ["TAGS", "Catalog", "TagReport", "attribute_columns", "load_catalog", "run_tags"]
 
@@ -60,6 +63,7 @@ class TagReport:
         incremental: Whether only some customers were recomputed.
         imported: Per imported tag, how its file's rows were used.
         seconds: Wall-clock time of the run.
+        profiling_refused: Customers who refused profiling: only their basic tags are set.
     """
 
     tags: list[str]
@@ -67,6 +71,7 @@ class TagReport:
     incremental: bool = False
     imported: dict[str, ImportCounts] = field(default_factory=dict)
     seconds: float = 0.0
+    profiling_refused: int = 0
 
 
 def attribute_columns(features: list[str]) -> list[str]:
@@ -175,6 +180,7 @@ def run_tags(
         incremental,
         imported,
         round(time.perf_counter() - started, 3),
+        refused(engine, "profiling"),
     )
 
 
@@ -237,12 +243,20 @@ def _tags_query(
         ]
         layers.append(f"t{level + 1} as (select *, {', '.join(values)} from t{level})")
     final = ", ".join(
-        f"{quote_identifier('tag:' + t.name)} as {quote_identifier(t.name)}" for t in catalog.tags
+        f"{_consented(t, quote_identifier('tag:' + t.name))} as {quote_identifier(t.name)}"
+        for t in catalog.tags
     )
     return (
         f"with {', '.join(layers)} select customer_id{', ' + final if final else ''} "
         f"from t{len(layers) - 1} order by customer_id"
     )
+
+
+def _consented(tag: TagDefinition, value: str) -> str:
+    """A tag's value, null for profiling refusers unless the tag is a basic one."""
+    if tag.category == BASIC_CATEGORY:
+        return value
+    return f"case when {refused_sql('profiling')} then null else {value} end"
 
 
 def _value(

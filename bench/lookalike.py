@@ -1,0 +1,101 @@
+"""Lookalike benchmark: `persona.analysis.lookalike.lookalike` on 1M customers.
+
+Prepares once (cached in bench/data/lookalike/, reused when present): a copy of the built
+2,000-customer demo of bench/audience.py (made there first when missing), whose customers,
+features and segment members are replicated to about N customers with new ids, so the value
+distributions are the demo's. Then opens it with `Project.open` (defaults: DuckDB, 3 GB
+memory limit, both cores) and times, after one warm-up, whole lookalikes (seed selection,
+training sample, two cross-fitted models, scoring every customer in the engine, choosing the
+top N, hold-out estimates) for a few seeds, each asked for 10,000 customers.
+
+Prints a Markdown table (seed, seed members, seconds, expected precision, AUC); the results
+go into docs/benchmarks.md by hand.
+
+Usage: python bench/lookalike.py [--customers 1000000] [--size 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import time
+from pathlib import Path
+
+from audience import KEEP, demo
+from persona import Project
+from persona.analysis.lookalike import lookalike
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data" / "lookalike"
+SEEDS = (
+    "segment = '高价值活跃'",
+    "monetary > 3000 and night_share > 0.3",
+    "tag('price_sensitive') and city_tier <= 2",
+)
+
+
+def replicate(source: Path, customers: int) -> Path:
+    """A project of about `customers` customers replicated from `source` (made once)."""
+    root = DATA / f"c{customers}"
+    if (root / ".persona" / "built").exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    (root / ".persona").mkdir(parents=True)
+    shutil.copy(source / "persona.yaml", root / "persona.yaml")
+    shutil.copy(source / ".persona" / "store.duckdb", root / ".persona" / "store.duckdb")
+    with Project.open(root) as project:
+        engine = project.engine
+        base = int(engine.fetch_all("select count(*) from customers")[0][0])
+        copies = max(1, round(customers / base))
+        new_id = "customer_id || '-' || r::VARCHAR"
+        for table, columns in (
+            ("customers", f"{KEEP}, customer_keys"),
+            ("features", "*"),
+            ("tags", "*"),
+            ("segment_members", "*"),
+        ):
+            engine.execute(
+                f"create table _big as select * replace ({new_id} as customer_id) from "
+                f"(select {columns} from {table}), range({copies}) t(r)"
+            )
+            engine.execute(f"drop table {table}")
+            engine.execute(f"alter table _big rename to {table}")
+        engine.execute("checkpoint")
+    (root / ".persona" / "built").touch()
+    return root
+
+
+def main() -> None:
+    """Prepare the data, time the lookalikes, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--size", type=int, default=10_000)
+    args = parser.parse_args()
+    root = replicate(demo(), args.customers)
+    load = os.getloadavg()[0]
+    rows = []
+    with Project.open(root) as project:
+        total = int(project.engine.fetch_all("select count(*) from customers")[0][0])
+        lookalike(project, SEEDS[0], args.size)  # warm-up: imports, caches
+        for seed in SEEDS:
+            started = time.perf_counter()
+            result = lookalike(project, seed, args.size, random_state=1)
+            seconds = time.perf_counter() - started
+            summary = result.summary
+            rows.append(
+                f"| `{seed}` | {summary['seed']['members']:,} | {seconds:.1f} | "
+                f"{summary['expected_precision']:.0%} | {summary['auc']:.2f} |"
+            )
+    print(
+        f"{total:,} customers, top {args.size:,}; {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; load average {load:.1f} at the start.\n"
+    )
+    print("| seed | seed members | seconds | expected precision | hold-out AUC |")
+    print("|---|---:|---:|---:|---:|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
