@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(PY) bench/segments.py
 	$(PY) bench/report.py
 	$(PY) bench/audience.py
+	$(PY) bench/lookalike.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
