@@ -27,11 +27,9 @@ from persona.model.expression import (
     Column,
     ExpressionError,
     In,
-    IsNull,
-    Like,
     Literal,
     Node,
-    Unary,
+    map_children,
     parse,
 )
 from persona.model.suggest import did_you_mean
@@ -178,27 +176,7 @@ def _normalise(node: Node, columns: Selectable, used: set[str], text: str) -> No
             values = tuple(_segment_literal(v, columns, text) for v in node.values)
             return replace(node, values=values)
 
-    def again(child: Node) -> Node:
-        return _normalise(child, columns, used, text)
-
-    match node:
-        case Unary():
-            return replace(node, operand=again(node.operand))
-        case Binary():
-            return replace(node, left=again(node.left), right=again(node.right))
-        case In():
-            values = tuple(again(v) for v in node.values)
-            return replace(node, operand=again(node.operand), values=values)
-        case Between():
-            low, high = again(node.low), again(node.high)
-            return replace(node, operand=again(node.operand), low=low, high=high)
-        case Like():
-            return replace(node, operand=again(node.operand), pattern=again(node.pattern))
-        case IsNull():
-            return replace(node, operand=again(node.operand))
-        case Call():
-            return replace(node, args=tuple(again(a) for a in node.args))
-    return node
+    return map_children(node, lambda child: _normalise(child, columns, used, text))
 
 
 def _segment_literal(node: Node, columns: Selectable, text: str) -> Node:
@@ -453,25 +431,7 @@ def encode(node: Node, columns: Selectable, codes: dict[str, list[str]], used: s
                     high=Literal(_code(known, "<=", last)),
                 )
 
-    def again(child: Node) -> Node:
-        return encode(child, columns, codes, used)
-
-    match node:
-        case Unary():
-            return replace(node, operand=again(node.operand))
-        case Binary():
-            return replace(node, left=again(node.left), right=again(node.right))
-        case In():
-            values = tuple(again(v) for v in node.values)
-            return replace(node, operand=again(node.operand), values=values)
-        case Between():
-            low, high = again(node.low), again(node.high)
-            return replace(node, operand=again(node.operand), low=low, high=high)
-        case Like() | IsNull():
-            return node
-        case Call():
-            return replace(node, args=tuple(again(a) for a in node.args))
-    return node
+    return map_children(node, lambda child: encode(child, columns, codes, used))
 
 
 def _code(values: list[str], op: str, value: str) -> int:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, replace
 
 from persona.model.errors import PersonaError
 from persona.model.suggest import did_you_mean
@@ -190,6 +190,28 @@ def children(node: Node) -> tuple[Node, ...]:
         case Call():
             return node.args
     return ()
+
+
+def map_children(node: Node, change: Callable[[Node], Node]) -> Node:
+    """Return `node` with `change` applied to each direct sub-expression (leaves as they are)."""
+    match node:
+        case Unary():
+            return replace(node, operand=change(node.operand))
+        case Binary():
+            return replace(node, left=change(node.left), right=change(node.right))
+        case In():
+            values = tuple(change(v) for v in node.values)
+            return replace(node, operand=change(node.operand), values=values)
+        case Between():
+            low, high = change(node.low), change(node.high)
+            return replace(node, operand=change(node.operand), low=low, high=high)
+        case Like():
+            return replace(node, operand=change(node.operand), pattern=change(node.pattern))
+        case IsNull():
+            return replace(node, operand=change(node.operand))
+        case Call():
+            return replace(node, args=tuple(change(a) for a in node.args))
+    return node
 
 
 def walk(node: Node) -> Iterator[Node]:

@@ -49,8 +49,10 @@ def refused(engine: Engine, purpose: str) -> int:
 
 
 def exported_sql(include_opted_out: bool, alias: str | None = None) -> str:
-    """SQL: the customer may be in a customer export (analytics, and marketing unless
-    `include_opted_out`)."""
+    """SQL: the customer may be in a customer export.
+
+    That is: they allow analytics, and marketing too unless `include_opted_out`.
+    """
     allowed = f"not ({refused_sql('analytics', alias)})"
     if include_opted_out:
         return allowed
@@ -58,8 +60,11 @@ def exported_sql(include_opted_out: bool, alias: str | None = None) -> str:
 
 
 def left_out(engine: Engine, include_opted_out: bool) -> dict[str, int]:
-    """Customers a customer export leaves out: ``analytics_refused`` and ``marketing_opt_out``
-    (those who refused marketing but not analytics; 0 when `include_opted_out`)."""
+    """Customers a customer export leaves out, by reason.
+
+    ``analytics_refused``, and ``marketing_opt_out``: those who refused marketing but not
+    analytics (0 when `include_opted_out`).
+    """
     analytics = refused(engine, "analytics")
     marketing = 0
     if not include_opted_out and engine.table_exists("customers"):
