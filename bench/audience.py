@@ -67,9 +67,16 @@ def demo() -> Path:
     return root
 
 
-def replicate(source: Path, customers: int) -> Path:
-    """A project of `customers` customers replicated from `source` (made once)."""
-    root = DATA / f"c{customers}"
+def replicate(source: Path, customers: int, *, into: Path | None = None, keep: str = KEEP) -> Path:
+    """A project of about `customers` customers replicated from `source` (made once).
+
+    Args:
+        source: The built demo project.
+        customers: About how many customers to make (whole copies of the demo's).
+        into: The project folder (default: bench/data/audience/c<customers>).
+        keep: The columns of `customers` to keep.
+    """
+    root = into or DATA / f"c{customers}"
     if (root / ".persona" / "built").exists():
         return root
     shutil.rmtree(root, ignore_errors=True)
@@ -82,7 +89,7 @@ def replicate(source: Path, customers: int) -> Path:
         copies = max(1, round(customers / base))  # about `customers`; the table says how many
         new_id = "customer_id || '-' || r::VARCHAR"
         for table, columns in (
-            ("customers", KEEP),
+            ("customers", keep),
             ("features", "*"),
             ("tags", "*"),
             ("segment_members", "*"),

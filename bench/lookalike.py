@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import time
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from audience import KEEP, demo
+from audience import KEEP, demo, replicate
 from persona import Project
 from persona.analysis.lookalike import lookalike
 
@@ -52,44 +51,18 @@ SEEDS = (
 )
 
 
-def replicate(source: Path, customers: int) -> Path:
-    """A project of about `customers` customers replicated from `source` (made once)."""
-    root = DATA / f"c{customers}"
-    if (root / ".persona" / "built").exists():
-        return root
-    shutil.rmtree(root, ignore_errors=True)
-    (root / ".persona").mkdir(parents=True)
-    shutil.copy(source / "persona.yaml", root / "persona.yaml")
-    shutil.copy(source / ".persona" / "store.duckdb", root / ".persona" / "store.duckdb")
-    with Project.open(root) as project:
-        engine = project.engine
-        base = int(engine.fetch_all("select count(*) from customers")[0][0])
-        copies = max(1, round(customers / base))
-        new_id = "customer_id || '-' || r::VARCHAR"
-        for table, columns in (
-            ("customers", f"{KEEP}, customer_keys"),
-            ("features", "*"),
-            ("tags", "*"),
-            ("segment_members", "*"),
-        ):
-            engine.execute(
-                f"create table _big as select * replace ({new_id} as customer_id) from "
-                f"(select {columns} from {table}), range({copies}) t(r)"
-            )
-            engine.execute(f"drop table {table}")
-            engine.execute(f"alter table _big rename to {table}")
-        engine.execute("checkpoint")
-    (root / ".persona" / "built").touch()
-    return root
-
-
 def main() -> None:
     """Prepare the data, time the lookalikes, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--size", type=int, default=10_000)
     args = parser.parse_args()
-    root = replicate(demo(), args.customers)
+    root = replicate(
+        demo(),
+        args.customers,
+        into=DATA / f"c{args.customers}",
+        keep=f"{KEEP}, customer_keys",
+    )
     load = os.getloadavg()[0]
     rows = []
     with Project.open(root) as project:
