@@ -8,7 +8,8 @@ to Parquet for pandas (clean events, clean order lines, customer_key -> customer
 Then times each run in a fresh process (wall time and peak memory of the whole process):
 
 - each entry of `RUNS`: a Persona stage on the prepared store: the features stage, the tags
-  stage, and an incremental refresh after 1% new events (on a copy of the store);
+  stage, and a whole incremental `persona build` after 1% new events (on a copy of the store),
+  each of its stages timed;
 - the baseline: bench/features_pandas.py, the same transaction and event features in plain
   pandas (reading the Parquet inputs included).
 
@@ -58,7 +59,8 @@ of its time. Persona's stage also computes the profile family (and the empty sur
 ones). Both results are compared on every customer, column by column. Persona runs with the
 defaults of `Project.open` (DuckDB, 3 GB memory limit, both cores); pandas is single-threaded,
 as written. The pandas version gives each record the customer of its `customer_key` and reads
-no coupons, which is all this data has.
+no coupons, which is all this data has. The incremental run adds 1% new events to a copy of the
+store and times a whole `persona build` (every stage) against the full build of preparation.
 
 """
 SEED = 20261128
@@ -126,17 +128,17 @@ print(json.dumps({"seconds": seconds, "customers": report.customers, "tags": len
 """,
     ),
     "incremental": Run(
-        "Incremental refresh after 1% new events (features for the affected customers, then "
-        "tags), on a copy of the store",
+        "Incremental `persona build` after 1% new events (every stage; features and tags for "
+        "the affected customers only), on a copy of the store",
         """
-import json, os, shutil, sys, time
+import functools, json, os, shutil, sys, time
 from datetime import UTC
 from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import persona.project
 from persona import Project
-from persona.pipeline.features import run_features
 
 source = Path(sys.argv[1])
 work = source / "out" / "incremental"
@@ -155,6 +157,18 @@ config = (source / "persona.yaml").read_text(encoding="utf-8")
 events = pq.ParquetFile(source / "data" / "events.parquet")
 rows = events.metadata.num_rows // 100
 rng = np.random.default_rng(11)
+stages = {}
+
+def timed(name, function):
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+    return run
+
 with Project.open(work) as project:
     keys = [r[0] for r in project.engine.fetch_all(
         "select customer_key from clean_profiles using sample 2 percent (bernoulli, 7)")]
@@ -166,16 +180,22 @@ with Project.open(work) as project:
     fresh = template.set_column(0, "customer_key", pa.array(who)).set_column(
         2, "timestamp", pa.array(stamps, pa.timestamp("us", tz="UTC")))
     pq.write_table(fresh, work / "data" / "events_new.parquet")
-    project.ingest()
-    project.clean()
-    project.resolve()
+    # The build's stages, timed where `Project.build` calls them.
+    for name in ("ingest", "clean", "resolve", "quality"):
+        setattr(project, name, timed(name, getattr(project, name)))
+    project.tags.run = timed("tags", project.tags.run)
+    project.segments.fit = timed("segments", project.segments.fit)
+    persona.project.run_features = timed("features", persona.project.run_features)
+    persona.project.write_snapshot = timed("snapshot", persona.project.write_snapshot)
     started = time.perf_counter()
-    report = run_features(project.engine, project.config, incremental=True)
-    project.tags.run()
-    seconds = time.perf_counter() - started
-assert report.incremental, report.full_reason
+    result = project.build()
+    build = time.perf_counter() - started
+assert result.features.incremental, result.features.full_reason
+assert result.resolve.reused
 shutil.rmtree(work)
-print(json.dumps({"seconds": seconds, "recomputed": report.recomputed, "new_events": rows}))
+print(json.dumps({"seconds": stages["features"] + stages["tags"], "build_seconds": build,
+                  "stages": stages, "recomputed": result.features.recomputed,
+                  "new_events": rows}))
 """,
     ),
 }
@@ -535,6 +555,7 @@ def main() -> None:
     folder = prepare(args.customers, args.events)
     info = json.loads((folder / "prepared.json").read_text(encoding="utf-8"))
 
+    load = os.getloadavg()[0]
     results = {}
     for name, run in RUNS.items():
         results[name] = timed([sys.executable, "-c", run.code, str(folder)], args.repeat)
@@ -551,7 +572,7 @@ def main() -> None:
     mismatches, examples = compare(folder, baseline)
     for line in examples:
         print("mismatch", line)
-    write_doc(info, results, mismatches, args.repeat)
+    write_doc(info, results, mismatches, args.repeat, (load, os.getloadavg()[0]))
 
 
 def timed(command: list[str], repeat: int) -> dict[str, Any]:
@@ -565,18 +586,21 @@ def timed(command: list[str], repeat: int) -> dict[str, Any]:
     return best
 
 
-def _incremental_lines(results: dict[str, dict[str, Any]]) -> list[str]:
-    """The doc's sentence on the incremental refresh against the full stages, if measured."""
+def _incremental_lines(results: dict[str, dict[str, Any]], info: dict[str, Any]) -> list[str]:
+    """The doc's sentences on the incremental build against the full one, if measured."""
     if "incremental" not in results:
         return []
     refresh = results["incremental"]
     full = results["features"]["seconds"] + results["tags"]["seconds"]
+    stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in refresh["stages"].items())
     return [
-        f"Incremental refresh: {refresh['new_events']:,} new events touching "
-        f"{refresh['recomputed']:,} customers took **{refresh['seconds']:.1f} s** for features "
-        f"and tags against {full:.1f} s for the full stages: "
-        f"**{100 * refresh['seconds'] / full:.0f}%** (target: at most 10%; ingesting, cleaning "
-        "and resolving the new file are not part of it).",
+        f"Incremental build: {refresh['new_events']:,} new events touching "
+        f"{refresh['recomputed']:,} customers. The whole `persona build` took "
+        f"**{refresh['build_seconds']:.1f} s** against {info['build_seconds']:.0f} s for the "
+        f"full build: **{100 * refresh['build_seconds'] / info['build_seconds']:.0f}%** "
+        f"(target: at most 10%). Its stages, in seconds: {stages}. Features and tags alone: "
+        f"{refresh['seconds']:.1f} s against {full:.1f} s for the full stages: "
+        f"**{100 * refresh['seconds'] / full:.0f}%**.",
         "",
     ]
 
@@ -586,8 +610,13 @@ def write_doc(
     results: dict[str, dict[str, Any]],
     mismatches: dict[str, int],
     repeat: int,
+    load: tuple[float, float],
 ) -> None:
-    """Replace the features section's measured part of docs/benchmarks.md."""
+    """Replace the features section's measured part of docs/benchmarks.md.
+
+    `load` is the machine's load average (1 minute) when the runs started and ended: other
+    work on the machine slows every number.
+    """
     first = next(iter(RUNS))
     persona, pandas_run = results[first], results["pandas"]
     targeted = [name for name in TARGET_RUNS if name in results]
@@ -606,7 +635,9 @@ def write_doc(
         f"{info['order_lines']:,} order lines (as of {persona['as_of']}). Generating the data "
         f"took {info['generate_seconds']:.0f} s, `persona build` {info['build_seconds']:.0f} s "
         "(once; both reused by later runs)."
-        + (f" Fastest of {repeat} runs each." if repeat > 1 else ""),
+        + (f" Fastest of {repeat} runs each." if repeat > 1 else "")
+        + f" Load average {load[0]:.1f} when the runs started, {load[1]:.1f} when they ended "
+        "(2 cores; other work on the machine slows every number).",
         "",
         "| run | seconds | peak memory (GB) |",
         "|---|---:|---:|",
@@ -620,7 +651,7 @@ def write_doc(
         + ("" if "tags" in results else "; tags not measured yet")
         + ").",
         "",
-        *_incremental_lines(results),
+        *_incremental_lines(results, info),
         f"Compared on all {info['customers']:,} customers, {len(mismatches)} columns: "
         + (
             "no mismatch."

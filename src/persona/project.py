@@ -364,7 +364,7 @@ class Project:
         Args:
             progress: Called before each file the ingest reads.
             as_of: Features use nothing after this time (default: the data's latest time).
-            full: Recompute every customer's features and tags.
+            full: Rebuild the identity graph and recompute every customer's features and tags.
         """
         started = datetime.now(UTC)
         result = self.ingest(progress=progress)
@@ -372,7 +372,7 @@ class Project:
         full = full or bool(retention and retention.removed)  # old records left: recompute all
         load_catalog(self.engine, self.config, self.root)  # tag mistakes stop the build early
         cleaned = self.clean()
-        resolved = self.resolve()
+        resolved = self.resolve(full=full)
         features = run_features(self.engine, self.config, as_of, incremental=not full)
         tags = self.tags.run()
         segments = self.segments.fit()
@@ -424,9 +424,15 @@ class Project:
             [asdict(c) for c in counts], columns=["source", "kind", "cleaned", "duplicates"]
         )
 
-    def resolve(self) -> ResolveReport:
-        """Run the resolve stage: link clean records into customers (see docs/identity.md)."""
-        return run_resolve(self.engine, self.config, _splink_matcher, load_decisions(self.root))
+    def resolve(self, *, full: bool = False) -> ResolveReport:
+        """Run the resolve stage: link clean records into customers (see docs/identity.md).
+
+        Args:
+            full: Rebuild the identity graph even when the new records cannot change it.
+        """
+        return run_resolve(
+            self.engine, self.config, _splink_matcher, load_decisions(self.root), full=full
+        )
 
     def features(self, as_of: datetime | None = None) -> FeatureReport:
         """Run the features stage: one wide row per customer (see docs/features.md)."""

@@ -12,19 +12,28 @@ import pytest
 
 from persona import Project
 from persona.demo import generate_demo
+from persona.pipeline.clean.outliers import flag_outliers
 from tests.conftest import MakeProject
 from tests.pipeline.test_tags import AS_OF, ORDERS, _project
 
 
 def _tables(project: Project) -> dict[str, pd.DataFrame]:
-    return {
+    tables = {
         table: project.engine.fetch_df(f"select * from {table} order by customer_id")
-        for table in ("features", "tags")
+        for table in ("features", "tags", "customers")
     }
+    # An identifier's `source` is any one of the sources naming it, in a full rebuild too.
+    tables["identity_links"] = project.engine.fetch_df(
+        "select node, node_type, customer_id, reason, score from identity_links order by node"
+    )
+    tables["identity_excluded"] = project.engine.fetch_df(
+        "select * from identity_excluded order by all"
+    )
+    return tables
 
 
 def _assert_same_as_full(project: Project, as_of: datetime) -> None:
-    """The current features and tags equal those of a full rebuild at the same as-of time."""
+    """The current customers, links, features and tags equal those of a full rebuild."""
     refreshed = _tables(project)
     project.build(as_of=as_of, full=True)
     full = _tables(project)
@@ -43,6 +52,7 @@ def test_new_orders_and_events_recompute_only_their_customers(make_project: Make
     with Project.open(root) as project:
         first = project.build(as_of=AS_OF)
     assert not first.features.incremental and first.features.full_reason == "no earlier features"
+    assert not first.resolve.reused
     header = ORDERS.splitlines()[0]
     (root / "data/orders2.csv").write_text(
         f"{header}\nO20,C3,2024-06-29 10:00,900,0,home,app,paid\n"
@@ -51,6 +61,12 @@ def test_new_orders_and_events_recompute_only_their_customers(make_project: Make
     with Project.open(root) as project:
         second = project.build(as_of=AS_OF)
         assert second.features.incremental and second.features.recomputed == 2
+        # Known customers only: the identity graph is not rebuilt; C6 now has events.
+        assert second.resolve.reused and second.resolve.customers == 6
+        has_events = project.engine.fetch_all(
+            "select has_events from customers where list_contains(customer_keys, 'C6')"
+        )
+        assert has_events == [(True,)]
         tags = project.engine.fetch_df(
             "select c.customer_keys[1] as key, t.lifecycle, t.big_spender from tags t "
             "join customers c using (customer_id)"
@@ -102,3 +118,58 @@ def test_demo_refresh_after_a_new_day_of_events_equals_a_full_build(
         assert refreshed.features.incremental
         assert 0 < refreshed.features.recomputed < refreshed.features.customers / 2
         _assert_same_as_full(project, as_of)
+
+
+def test_new_people_or_profiles_rebuild_the_identity_graph(make_project: MakeProject) -> None:
+    root = _project(make_project)
+    config = root / "persona.yaml"
+    config.write_text(
+        config.read_text()
+        .replace("path: data/events.csv", "path: data/events*.csv")
+        .replace("path: data/crm.csv", "path: data/crm*.csv")
+    )
+    with Project.open(root) as project:
+        project.build(as_of=AS_OF)
+        (root / "data/events2.csv").write_text("id,event,ts\nC9,view,2024-06-29 23:30\n")
+        stranger = project.build(as_of=AS_OF)
+        assert not stranger.resolve.reused and stranger.resolve.customers == 7
+        _assert_same_as_full(project, AS_OF)
+        again = project.build(as_of=AS_OF)
+        assert again.resolve.reused and again.resolve.customers == 7
+        (root / "data/crm2.csv").write_text("id,phone,birth\nC10,13912345678,1990-01-01\n")
+        profiled = project.build(as_of=AS_OF)
+        assert not profiled.resolve.reused and profiled.resolve.customers == 8
+
+
+def test_clean_reads_new_records_and_keeps_the_flags_of_unchanged_kinds(
+    make_project: MakeProject,
+) -> None:
+    root = _project(make_project)
+    config = root / "persona.yaml"
+    config.write_text(
+        config.read_text()
+        .replace("path: data/orders.csv", "path: data/orders*.csv")
+        .replace("path: data/events.csv", "path: data/events*.csv")
+    )
+    flags = "select * from outliers order by all"
+    with Project.open(root) as project:
+        project.ingest()
+        project.clean()
+        before = project.engine.fetch_all(flags)
+        # A stored event again, written differently (the same once clean), and a new one.
+        (root / "data/events2.csv").write_text(
+            "id,event,ts\n C1 ,VIEW,2024-06-10 23:10\nC6,view,2024-06-29 23:30\n"
+        )
+        project.ingest()
+        counts = project.clean().set_index("source")
+        assert (counts.loc["events", "cleaned"], counts.loc["events", "duplicates"]) == (1, 1)
+        assert project.engine.fetch_all(flags) == before
+        header = ORDERS.splitlines()[0]
+        (root / "data/orders2.csv").write_text(f"{header}\nO30,C4,2024-06-29 10:00,99999,0,,,\n")
+        project.ingest()
+        project.clean()
+        kept = project.engine.fetch_all(flags)
+        assert ("transactions", "orders", 99999.0) in [(r[0], r[1], r[5]) for r in kept]
+        with project.engine.transaction():
+            flag_outliers(project.engine, project.config.cleaning)  # every kind again
+        assert project.engine.fetch_all(flags) == kept

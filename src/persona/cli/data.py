@@ -207,7 +207,11 @@ def quarantine(
 def build(
     as_of: AsOfOpt = None,
     full: Annotated[
-        bool, typer.Option("--full", help="Recompute every customer's features and tags.")
+        bool,
+        typer.Option(
+            "--full",
+            help="Rebuild the identity graph and recompute every customer's features and tags.",
+        ),
     ] = False,
     project: ProjectOpt = Path("."),
     json_out: JsonOpt = False,

@@ -26,6 +26,16 @@ from persona.pipeline.clean.rules import (
 
 CLEAN_VERSION = 1
 """Bump when a rule's output changes, so existing clean tables are rebuilt."""
+_FRESH = "_clean_fresh"
+"""Temp table of the records of one kind being cleaned, before the duplicate check."""
+_TIMES = {
+    Kind.EVENTS: "timestamp",
+    Kind.TRANSACTIONS: "timestamp",
+    Kind.SURVEYS: "answered_at",
+    Kind.RELATIONS: "since",
+    Kind.PROFILES: "registered_at",
+}
+"""Each kind's time field: a duplicate has the same time, so it narrows the records compared."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +67,31 @@ def run_clean(engine: Engine, config: CleaningConfig) -> list[CleanCounts]:
     with engine.transaction():
         for kind in Kind:
             counts += _clean_kind(engine, kind, config, rebuild)
-        flag_outliers(engine, config)
+        shapes = _shapes(engine)
+        stored = engine.fetch_all("select value from _persona_meta where key = 'clean_shapes'")
+        before = {} if rebuild or not stored else json.loads(str(stored[0][0]))
+        flag_outliers(engine, config, [k for k in Kind if before.get(k.value) != shapes[k.value]])
+        engine.execute(
+            "insert or replace into _persona_meta values ('clean_shapes', ?)", [json.dumps(shapes)]
+        )
         engine.execute(
             "insert or replace into _persona_meta values ('clean_config', ?)", [fingerprint]
         )
     return counts
+
+
+def _shapes(engine: Engine) -> dict[str, list[int]]:
+    """Per kind, the clean records and their last batch: what outlier flags depend on.
+
+    Records removed (privacy erasure) or added change it, so the kind's flags are recomputed.
+    """
+    shapes = {}
+    for kind in Kind:
+        rows, last = engine.fetch_all(
+            f"select count(*), coalesce(max(_batch_id), 0) from {clean_table(kind)}"
+        )[0]
+        shapes[kind.value] = [int(rows), int(last)]
+    return shapes
 
 
 def _clean_kind(
@@ -102,20 +132,14 @@ def _clean_kind(
             for name in fields
         )
         fresh = f"select p._batch_id, p._source, p._line, {outer}, p.extra from ({fresh}) p"
-    compared = [*fields, "extra"]
-    if config.drop_exact_duplicates:
-        same = " and ".join(f"c.{n} is not distinct from n.{n}" for n in compared)
-        fresh = (
-            f"select * from ({fresh}) n qualify row_number() over ("
-            f"partition by n._source, {', '.join('n.' + c for c in compared)} "
-            f"order by n._batch_id, n._line) = 1 and not exists (select 1 from {target} c "
-            f"where c._source = n._source and {same})"
-        )
     before = _per_source(engine, target)
     incoming = _per_source(
         engine, source_table, f"_batch_id > {int(done)} and _problem is null and not _skip"
     )
-    engine.execute(f"insert into {target} {fresh}")
+    if config.drop_exact_duplicates:
+        _insert_unique(engine, kind, target, fresh, [*fields, "extra"])
+    else:
+        engine.execute(f"insert into {target} {fresh}")
     after = _per_source(engine, target)
     return [
         CleanCounts(
@@ -126,6 +150,43 @@ def _clean_kind(
         )
         for name, rows in incoming.items()
     ]
+
+
+def _insert_unique(
+    engine: Engine, kind: Kind, target: str, fresh: str, compared: list[str]
+) -> None:
+    """Insert the records of `fresh` that are not exact duplicates (per source).
+
+    The new records are put aside first, their duplicates among themselves dropped, then those
+    already in `target` deleted by a join on every compared field, which the engine runs as a
+    hash table of the new records probed by the stored ones; when every new record has a time,
+    only stored records in the new ones' time range are read.
+    """
+    keys = ", ".join(f"n.{c}" for c in compared)
+    engine.drop(_FRESH)
+    engine.execute(
+        f"create temp table {_FRESH} as select * from ({fresh}) n qualify row_number() over ("
+        f"partition by n._source, {keys} order by n._batch_id, n._line) = 1"
+    )
+    time = _TIMES[kind]
+    rows, timed = engine.fetch_all(f"select count(*), count({time}) from {_FRESH}")[0]
+    if not rows:
+        engine.drop(_FRESH)
+        return
+    window = (
+        f"c.{time} between (select min({time}) from {_FRESH}) "
+        f"and (select max({time}) from {_FRESH})"
+        if timed == rows
+        else "true"
+    )
+    same = " and ".join(f"c.{n} is not distinct from n.{n}" for n in compared)
+    engine.execute(
+        f"delete from {_FRESH} where rowid in (select n.rowid from {_FRESH} n "
+        f"join (select * from {target} c where {window}) c "
+        f"on c._source = n._source and {same})"
+    )
+    engine.execute(f"insert into {target} select * from {_FRESH}")
+    engine.drop(_FRESH)
 
 
 def _per_source(engine: Engine, table: str, where: str = "true") -> dict[str, int]:

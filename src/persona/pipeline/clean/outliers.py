@@ -1,11 +1,14 @@
 """Outlier flags for numeric fields, per source and field: robust z-score or IQR fences.
 
 Flags never change a value; they are rows of the `outliers` table (kind, source, batch, line,
-field, value, score) that reports and features can consult. Recomputed over all clean records on
-every run, since one new batch moves the median and the quartiles of everything.
+field, value, score) that reports and features can consult. A kind's flags are recomputed over
+all its clean records whenever they change, since one new batch moves the median and the
+quartiles of everything.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from persona.config import CleaningConfig
 from persona.engine.base import Engine, quote_literal
@@ -14,18 +17,31 @@ from persona.model.kinds import FieldType, Kind, canonical_fields
 OUTLIERS = "outliers"
 
 
-def flag_outliers(engine: Engine, config: CleaningConfig) -> int:
-    """Rebuild the `outliers` table; return how many values are flagged.
+def flag_outliers(
+    engine: Engine, config: CleaningConfig, kinds: Collection[Kind] | None = None
+) -> int:
+    """Rebuild the `outliers` table (the rows of `kinds`, default all); return the flags.
 
     robust_z: |0.6745 (x - median) / MAD| > threshold (Iglewicz and Hoaglin; 3.5 by default).
     iqr: x below Q1 - t * IQR or above Q3 + t * IQR, with t the threshold.
     A field whose MAD (or IQR) is 0 flags nothing: most values are equal, so none stands out.
+
+    Args:
+        engine: The engine.
+        config: The cleaning settings.
+        kinds: The kinds whose clean records changed (the others' flags stay as they are).
+
+    Returns:
+        How many values of every kind are flagged.
     """
-    engine.execute(f"delete from {OUTLIERS}")
+    chosen = list(Kind) if kinds is None else [k for k in Kind if k in kinds]
+    if chosen:
+        names = ", ".join(quote_literal(k.value) for k in chosen)
+        engine.execute(f"delete from {OUTLIERS} where kind in ({names})")
     if config.outliers == "none":
-        return 0
+        return int(engine.fetch_all(f"select count(*) from {OUTLIERS}")[0][0])
     t = float(config.outlier_threshold)
-    for kind in Kind:
+    for kind in chosen:
         table = f"clean_{kind.value}"
         for field in (
             f.name

@@ -1,74 +1,129 @@
 """Event features: activity windows, sessions, event-type counts and time-of-day patterns.
 
-Hours, weekdays and dates are local wall-clock time in the project time zone (computed once in
-`records`). Hour and weekday counts are taken in the one pass over the events, as 24 + 7
-filtered counts, and give the night and weekend shares and the top hour and weekday; sessions
-and active days are two-level aggregations (per customer and session, per customer and day),
-which are much cheaper than distinct counts.
+Hours, weekdays and dates are local wall-clock time in the project time zone, and event names
+and channels are integer codes in name order (both computed once in `records`). Three passes
+over the events:
+
+1. per customer: counts (all, windows, event types, night, weekend) and the last event;
+2. per customer, session, day and hour: events and the last time (`VISITS`, about a third as
+   many rows as events), from which sessions, active days and the top hour and weekday come
+   (two-level aggregations, much cheaper than distinct counts or 31 filtered counts);
+3. per customer and channel: the top channel.
+
+A top value is the largest of ``count * k + (k - 1 - code)`` over the customer's values, so a
+tie goes to the smallest code, which is the smallest hour, weekday or name.
 """
 
 from __future__ import annotations
 
-from persona.engine.base import quote_literal
+from persona.engine.base import Engine
 from persona.pipeline.features.catalog import ACTIVE_WINDOWS, EVENT_TYPES, EVENT_WINDOWS
-from persona.pipeline.features.records import EVENTS, FeatureContext
-from persona.pipeline.features.top import argmax_sql, top_sql
+from persona.pipeline.features.records import (
+    CHANNEL_NAMES,
+    EVENT_NAMES,
+    EVENTS,
+    FeatureContext,
+)
 
 TABLE = "_ff_family_events"
+VISITS = "_ff_event_visits"
+"""Temp table: events per customer, session, local day and hour, with the last time."""
 NIGHT_HOURS = (22, 23, 0, 1)
 """Night is 22:00 up to (not including) 02:00."""
 WEEKEND = (6, 7)
 """ISO weekdays: Saturday and Sunday."""
+_EARLIEST = -62_135_596_800_000_000
+"""Epoch microseconds of 0001-01-01: times counted from it are never negative."""
 
 
 def build_events(ctx: FeatureContext) -> str:
     """Create the family's temp table (one row per customer with an event); return its name."""
+    engine = ctx.engine
+    names = _codes(engine, EVENT_NAMES)
+    channels = max(_codes(engine, CHANNEL_NAMES).values(), default=-1) + 1
     windows = [f"count(*) filter (where ts > {ctx.since(n)}) as events_{n}d" for n in EVENT_WINDOWS]
-    types = [
-        f"count(*) filter (where event in ({', '.join(quote_literal(n) for n in names)})) "
-        f"as {column}"
-        for column, names in EVENT_TYPES.items()
-    ]
-    hours = [f"count(*) filter (where hour = {h}) as h{h}" for h in range(24)]
-    weekdays = [f"count(*) filter (where weekday = {d}) as w{d}" for d in range(1, 8)]
-    night = " + ".join(f"a.h{h}" for h in NIGHT_HOURS)
-    weekend = " + ".join(f"a.w{d}" for d in WEEKEND)
+    types = []
+    for column, aliases in EVENT_TYPES.items():
+        codes = [str(names[a]) for a in aliases if a in names]
+        kept = f"event in ({', '.join(codes)})" if codes else "false"
+        types.append(f"count(*) filter (where {kept}) as {column}")
+    # The last event: the latest time, then the smallest name (code), as one number.
+    size = max(names.values(), default=-1) + 1
+    last = _key(f"(epoch_us(ts) - {_EARLIEST})", "event", size)
+    main = (
+        f"select cid, count(*) as event_count, {', '.join(windows)}, {', '.join(types)}, "
+        f"count(*) filter (where hour in {NIGHT_HOURS}) as night, "
+        f"count(*) filter (where weekday in {WEEKEND}) as weekend, "
+        f"max(ts) as last_event_at, max({last}) as last_key from {EVENTS} group by cid"
+    )
+    engine.drop(VISITS)
+    engine.execute(
+        f"create temp table {VISITS} as select cid, session, day, hour, count(*) as n, "
+        f"max(ts) as last_ts from {EVENTS} group by cid, session, day, hour"
+    )
     # A day counts in a window when one of its events does: its last event decides.
-    days = ", ".join(
+    active = ", ".join(
         f"count(*) filter (where last_ts > {ctx.since(n)}) as active_days_{n}d"
         for n in ACTIVE_WINDOWS
     )
-    day_counts = (
-        f"select cid, {days} from (select cid, day, max(ts) as last_ts from {EVENTS} "
-        f"where ts > {ctx.since(max(ACTIVE_WINDOWS))} group by cid, day) group by cid"
+    days = (
+        f"select cid, {active} from (select cid, max(last_ts) as last_ts from {VISITS} "
+        "group by cid, day) group by cid"
+    )
+    weekdays = (
+        f"select cid, max(key) as weekday_key from (select cid, "
+        f"{_key('sum(n)', 'isodow(day) - 1', 7)} as key from {VISITS} "
+        "group by cid, isodow(day)) group by cid"
     )
     sessions = (
         "select cid, count(*) as sessions, sum(n) / count(*) as avg_session_events from ("
-        f"select cid, session, count(*) as n from {EVENTS} where session is not null "
+        f"select cid, session, sum(n) as n from {VISITS} where session is not null "
         "group by cid, session) group by cid"
     )
-    channels = top_sql(EVENTS, "channel")
-    events = ", ".join(f"a.{c}" for c in (*(f"events_{n}d" for n in EVENT_WINDOWS), *EVENT_TYPES))
-    active = ", ".join(
+    hours = (
+        f"select cid, max(key) as hour_key from (select cid, {_key('sum(n)', 'hour', 24)} "
+        f"as key from {VISITS} group by cid, hour) group by cid"
+    )
+    top_channel = (
+        f"select cid, max(key) as channel_key from (select cid, "
+        f"{_key('count(*)', 'channel', channels)} as key from {EVENTS} "
+        "where channel is not null group by cid, channel) group by cid"
+    )
+    active_days = ", ".join(
         f"coalesce(d.active_days_{n}d, 0) as active_days_{n}d" for n in ACTIVE_WINDOWS
     )
-    ctx.engine.drop(TABLE)
-    ctx.engine.execute(
-        f"create temp table {TABLE} as select a.cid, a.event_count, {events}, "
-        f"{active}, "
+    events = ", ".join(f"a.{c}" for c in (*(f"events_{n}d" for n in EVENT_WINDOWS), *EVENT_TYPES))
+    engine.drop(TABLE)
+    engine.execute(
+        f"create temp table {TABLE} as select a.cid, a.event_count, {events}, {active_days}, "
         "coalesce(s.sessions, 0) as sessions, s.avg_session_events, "
-        f"({night}) / a.event_count as night_share, "
-        f"({weekend}) / a.event_count as weekend_share, "
-        f"cast({argmax_sql([f'a.h{h}' for h in range(24)], 0)} as integer) as top_hour, "
-        f"cast({argmax_sql([f'a.w{d}' for d in range(1, 8)], 1)} as integer) as top_weekday, "
-        f"c.top as top_event_channel, a.last_event_at, a.last_event, "
-        f"{ctx.days_before(ctx.local('a.last_event_at'))} as days_since_last_event from ("
-        f"select cid, count(*) as event_count, {', '.join(windows)}, {', '.join(types)}, "
-        f"{', '.join(hours)}, {', '.join(weekdays)}, max(ts) as last_event_at, "
-        "arg_min(event, (-epoch_us(ts), event)) as last_event "
-        f"from {EVENTS} group by cid) a "
-        f"left join ({day_counts}) d on d.cid = a.cid "
-        f"left join ({sessions}) s on s.cid = a.cid "
-        f"left join ({channels}) c on c.cid = a.cid"
+        "a.night / a.event_count as night_share, a.weekend / a.event_count as weekend_share, "
+        f"cast({_top('h.hour_key', 24)} as integer) as top_hour, "
+        f"cast({_top('w.weekday_key', 7)} + 1 as integer) as top_weekday, "
+        "c.name as top_event_channel, a.last_event_at, e.name as last_event, "
+        f"{ctx.days_before(ctx.local('a.last_event_at'))} as days_since_last_event "
+        f"from ({main}) a left join ({days}) d on d.cid = a.cid "
+        f"left join ({sessions}) s on s.cid = a.cid left join ({hours}) h on h.cid = a.cid "
+        f"left join ({weekdays}) w on w.cid = a.cid "
+        f"left join ({top_channel}) t on t.cid = a.cid "
+        f"left join {CHANNEL_NAMES} c on c.code = {_top('t.channel_key', channels)} "
+        f"left join {EVENT_NAMES} e on e.code = {_top('a.last_key', size)}"
     )
+    engine.drop(VISITS)
     return TABLE
+
+
+def _codes(engine: Engine, table: str) -> dict[str, int]:
+    return {
+        str(name): int(code) for code, name in engine.fetch_all(f"select code, name from {table}")
+    }
+
+
+def _key(count: str, code: str, size: int) -> str:
+    """SQL: one number ordering (count, then the smaller code) for codes 0 to size - 1."""
+    return f"{count}::hugeint * {max(size, 1)} + ({size - 1} - ({code}))"
+
+
+def _top(key: str, size: int) -> str:
+    """SQL: the code of the largest `_key` value (NULL for NULL)."""
+    return f"cast({size - 1} - {key} % {max(size, 1)} as integer)"

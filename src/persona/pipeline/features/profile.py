@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from persona.model.geo_cn import CITY_TIERS
 from persona.model.kinds import Kind
-from persona.pipeline.features.records import CUSTOMERS, FeatureContext
+from persona.pipeline.features.records import CUSTOMERS, ONLY, FeatureContext
 
 TABLE = "_ff_family_profile"
 TIERS = "_ff_city_tiers"
 
 
 def build_profile(ctx: FeatureContext, transactions: str) -> str:
-    """Create the family's temp table (one row per customer); return its name.
+    """Create the family's temp table (one row per customer, in `ONLY` if a refresh); return it.
 
     Args:
         ctx: The feature context.
@@ -42,6 +42,7 @@ def build_profile(ctx: FeatureContext, transactions: str) -> str:
         f"{ctx.days_before(start)} as tenure_days, {coverage} "
         f"from customers c join {CUSTOMERS} k on k.customer_id = c.customer_id "
         f"left join {TIERS} g on g.city = c.city left join {transactions} t on t.cid = k.cid"
+        + (f" where k.cid in (select cid from {ONLY})" if ctx.only else "")
     )
     engine.drop(TIERS)
     return TABLE

@@ -9,7 +9,8 @@ customer (an anonymous device) and records after the as-of time are left out.
 The helpers are temp tables (``_ff_<kind>``) holding only the columns the families use, with
 local hours, weekdays and dates (project time zone) computed once. Customers are numbered
 (`CUSTOMERS`: customer_id -> cid, in customer_id order) so that every aggregation groups on a
-small integer rather than a string.
+small integer rather than a string; event names and channels are numbered the same way, in
+name order (`EVENT_NAMES`, `CHANNEL_NAMES`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ COUPON_KEYS = ("coupon_used", "coupon", "coupon_code", "coupon_id")
 """Extra attributes of an order line that mark coupon use (a yes, or any code)."""
 
 CUSTOMERS, LINKS = "_ff_customers", "_ff_links"
+EVENT_NAMES, CHANNEL_NAMES = "_ff_event_names", "_ff_channel_names"
+"""Temp tables (code, name) of the event names and channels: `EVENTS` holds their codes."""
 ONLY, ONLY_LINKS = "_ff_only", "_ff_only_links"
 """The customer numbers (cid) an incremental refresh recomputes, and their identifiers."""
 EVENTS, TRANSACTIONS, ORDERS = "_ff_events", "_ff_transactions", "_ff_orders"
@@ -272,15 +275,18 @@ def build_records(ctx: FeatureContext) -> None:
     if not ctx.only:
         build_links(engine)
     joins, owner = owner_sql(engine, "clean_events", "e")
+    _codes(engine, EVENT_NAMES, "lower(event)", f"clean_events where timestamp <= {as_of}")
+    _codes(engine, CHANNEL_NAMES, "channel", f"clean_events where timestamp <= {as_of}")
     _create(
         engine,
         EVENTS,
         "select cid, event, ts, cast(hour(local_ts) as utinyint) as hour, "
         "cast(isodow(local_ts) as utinyint) as weekday, cast(local_ts as date) as day, "
-        f"channel, session from (select {owner} as cid, lower(e.event) as event, "
-        f"e.timestamp as ts, {ctx.local('e.timestamp')} as local_ts, e.channel, "
+        f"channel, session from (select {owner} as cid, en.code as event, "
+        f"e.timestamp as ts, {ctx.local('e.timestamp')} as local_ts, cn.code as channel, "
         "case when e.session_id is not null then hash(e.session_id) end as session "
-        f"from clean_events e {joins} where e.timestamp <= {as_of} "
+        f"from clean_events e {joins} left join {EVENT_NAMES} en on en.name = lower(e.event) "
+        f"left join {CHANNEL_NAMES} cn on cn.name = e.channel where e.timestamp <= {as_of} "
         f"and {scope_sql(ctx, 'clean_events', 'e')})",
         ctx.only,
     )
@@ -354,6 +360,20 @@ def _build_transactions(ctx: FeatureContext) -> None:
     )
 
 
+def _codes(engine: Engine, table: str, value: str, source: str) -> None:
+    """Create temp table `table` (code, name): the distinct values, numbered 0, 1 ... in order.
+
+    Records then carry the small integer instead of the text: cheaper to store, compare and
+    group, and a smaller code is a smaller name, so ties can still go to the smallest name.
+    """
+    engine.drop(table)
+    engine.execute(
+        f"create temp table {table} as select cast(row_number() over (order by name) - 1 "
+        f"as integer) as code, name from (select distinct {value} as name from {source}) "
+        "where name is not null"
+    )
+
+
 def _create(engine: Engine, name: str, select: str, only: bool = False) -> None:
     """Create temp table `name` of the rows of `select` that have a customer (one in `ONLY`)."""
     keep = f"cid in (select cid from {ONLY})" if only else "cid is not null"
@@ -369,6 +389,8 @@ def drop_records(engine: Engine) -> None:
         LINKS,
         ONLY,
         ONLY_LINKS,
+        EVENT_NAMES,
+        CHANNEL_NAMES,
         EVENTS,
         TRANSACTIONS,
         ORDERS,

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ import pandas as pd
 from persona.config import IdentityConfig, ProjectConfig
 from persona.engine.base import Engine
 from persona.model.errors import PersonaError
+from persona.pipeline.resolve import incremental
 from persona.pipeline.resolve.control import decision_nodes
 from persona.pipeline.resolve.decisions import Decision
 from persona.pipeline.resolve.graph import EDGES, NODES, build_graph
@@ -43,6 +44,8 @@ class ResolveReport:
     merged_ids: int
     minted_ids: int
     stale_decisions: list[str]
+    reused: bool = False
+    """True when the new records could not change any customer, so the graph was not rebuilt."""
 
 
 def run_resolve(
@@ -50,10 +53,23 @@ def run_resolve(
     config: ProjectConfig,
     matcher: Matcher | None = None,
     decisions: list[Decision] | None = None,
+    *,
+    full: bool = False,
 ) -> ResolveReport:
-    """Resolve every clean record into customers (see the module docstring)."""
+    """Resolve every clean record into customers (see the module docstring).
+
+    Unless `full`, the graph is not rebuilt when the records cleaned since the last run cannot
+    change any customer: the result is the same (see `persona.pipeline.resolve.incremental`).
+    """
     identity = config.identity
+    print_ = incremental.fingerprint(engine, config, decisions or [], matcher is not None)
     with engine.transaction():
+        kept = None if full else incremental.try_skip(engine, config, print_)
+        if kept is not None:
+            unchanged = pd.Series(dtype=object)
+            unchanged.attrs.update(merged=0, minted=0)
+            report = _report(engine, int(kept["matched"]), unchanged, list(kept["stale"]))
+            return replace(report, reused=True)
         build_graph(engine, identity)
         matched = _add_matches(engine, identity, matcher)
         stale = _apply_decisions(engine, decisions or [])
@@ -62,6 +78,7 @@ def run_resolve(
         ids = assign_ids(engine, frame)
         _write_links(engine, frame, ids)
         build_customers(engine, config)
+        incremental.save_state(engine, print_, {"matched": matched, "stale": stale})
     return _report(engine, matched, ids, stale)
 
 

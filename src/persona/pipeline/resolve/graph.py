@@ -77,9 +77,7 @@ def build_graph(engine: Engine, config: IdentityConfig) -> None:
     Also rewrite `identity_excluded` with the blocked and shared identifier values.
     """
     linked = [t for t in IDENTIFIERS if t in config.link_on]
-    blocked = ", ".join(
-        quote_literal(v.lower()) for v in (*BUILT_IN_BLOCKED, *config.blocked_values)
-    )
+    blocked = blocked_sql(config)
     engine.drop(EDGES)
     engine.execute(
         f"create temp table {EDGES} (a varchar, b varchar, reason varchar, score double)"
@@ -123,7 +121,7 @@ def build_graph(engine: Engine, config: IdentityConfig) -> None:
         "union all select 'rec:' || _source || ':' || _batch_id || ':' || _line, 'record', _source "
         "from clean_profiles where 'rec:' || _source || ':' || _batch_id || ':' || _line "
         "not in (select rec from _identity_occurrences) "
-        f"union all select node, 'identifier', any_value(source) from (select a as node, source "
+        f"union all select node, 'identifier', min(source) from (select a as node, source "
         f"from _identity_pairs union all select b, source from _identity_pairs "
         f"union all select node, source from _identity_occurrences "
         f"union all {_person_identifiers(linked, blocked)}) "
@@ -131,11 +129,39 @@ def build_graph(engine: Engine, config: IdentityConfig) -> None:
     )
 
 
-def _person_identifiers(linked: list[str], blocked: str) -> str:
+def blocked_sql(config: IdentityConfig) -> str:
+    """SQL list of the lower-cased placeholder values that never link (built-in and configured)."""
+    return ", ".join(quote_literal(v.lower()) for v in (*BUILT_IN_BLOCKED, *config.blocked_values))
+
+
+def new_records_link(engine: Engine, config: IdentityConfig, where: str) -> bool:
+    """Whether the event, order and answer records matching `where` could change the graph.
+
+    They cannot when no two linked identifiers appear together on one of them and each
+    identifier that names a person on its own is already a node (or excluded) with a source
+    that sorts first: then they add no node and no edge, and change no node's source.
+    """
+    linked = [t for t in IDENTIFIERS if t in config.link_on]
+    blocked = blocked_sql(config)
+    pairs = _pair_queries(linked, blocked, where)
+    if pairs and engine.fetch_all(f"select exists ({' union all '.join(pairs)})")[0][0]:
+        return True
+    # An identifier's source is the smallest source naming it: a smaller new one changes it.
+    unknown = engine.fetch_all(
+        f"select exists (select 1 from ({_person_identifiers(linked, blocked, where)}) n "
+        "where not exists (select 1 from identity_links l where l.node = n.node "
+        "and l.node_type = 'identifier' and l.source <= n.source) "
+        f"and n.node not in (select node from {EXCLUDED}))"
+    )
+    return bool(unknown[0][0])
+
+
+def _person_identifiers(linked: list[str], blocked: str, where: str = "true") -> str:
     """SQL (node, source): identifiers of a person's own records that name them even when alone.
 
     Events, orders and answers; every type but a device (an anonymous device is nobody yet).
     Relations do not make customers: a referred phone is somebody else's record of a person.
+    `where` narrows the records read (e.g. to new batches).
     """
     parts = []
     for kind in (Kind.EVENTS, Kind.TRANSACTIONS, Kind.SURVEYS):
@@ -144,13 +170,31 @@ def _person_identifiers(linked: list[str], blocked: str) -> str:
                 parts.append(
                     f"select distinct {_node(type_, field)} as node, _source as source "
                     f"from clean_{kind.value} where {field} is not null and length({field}) > 0 "
-                    f"and lower({field}) not in ({blocked})"
+                    f"and lower({field}) not in ({blocked}) and {where}"
                 )
     return " union all ".join(parts) or "select null::varchar, null::varchar limit 0"
 
 
 def _co_occurrence_edges(engine: Engine, linked: list[str], blocked: str) -> None:
     """Temp `_identity_pairs`: identifiers that appear together on one non-profile record."""
+    pairs = _pair_queries(linked, blocked)
+    engine.drop("_identity_pairs")
+    if pairs:
+        engine.execute(
+            "create temp table _identity_pairs as select a, b, min(source) as source, "
+            f"min(kind) as kind from ({' union all '.join(pairs)}) group by a, b"
+        )
+    else:
+        engine.execute(
+            "create temp table _identity_pairs (a varchar, b varchar, source varchar, kind varchar)"
+        )
+    engine.execute(
+        f"insert into {EDGES} select a, b, 'together in ' || kind, null from _identity_pairs"
+    )
+
+
+def _pair_queries(linked: list[str], blocked: str, where: str = "true") -> list[str]:
+    """SQL queries (a, b, source, kind) of identifiers together on one non-profile record."""
     pairs = []
     for kind in (Kind.EVENTS, Kind.TRANSACTIONS, Kind.SURVEYS, Kind.RELATIONS):
         # The two sides of a relation are two people: only ids of one side go together.
@@ -164,22 +208,11 @@ def _co_occurrence_edges(engine: Engine, linked: list[str], blocked: str) -> Non
                     f"select {_node(t1, f1)} as a, {_node(t2, f2)} as b, _source as source, "
                     f"{quote_literal(kind.value)} as kind from clean_{kind.value} "
                     f"where {f1} is not null and {f2} is not null "
-                    f"and lower({f1}) not in ({blocked}) and lower({f2}) not in ({blocked})"
+                    f"and lower({f1}) not in ({blocked}) and lower({f2}) not in ({blocked}) "
+                    f"and {where}"
                     for f2, t2 in fields[i + 1 :]
                 ]
-    engine.drop("_identity_pairs")
-    if pairs:
-        engine.execute(
-            "create temp table _identity_pairs as select a, b, any_value(source) as source, "
-            f"any_value(kind) as kind from ({' union all '.join(pairs)}) group by a, b"
-        )
-    else:
-        engine.execute(
-            "create temp table _identity_pairs (a varchar, b varchar, source varchar, kind varchar)"
-        )
-    engine.execute(
-        f"insert into {EDGES} select a, b, 'together in ' || kind, null from _identity_pairs"
-    )
+    return pairs
 
 
 def _exclude(engine: Engine, config: IdentityConfig, blocked: str) -> None:
