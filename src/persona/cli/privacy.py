@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -104,5 +105,14 @@ def audit_command(
         for column in AUDIT_COLUMNS:
             table.add_column(_t(f"col.{column}", language))
         for row in records(frame):
-            table.add_row(*(cell(row[c]) for c in AUDIT_COLUMNS))
+            table.add_row(*(_audit_cell(c, row[c]) for c in AUDIT_COLUMNS))
         out.print(table, markup=False, highlight=False)
+
+
+def _audit_cell(column: str, value: Any) -> str:
+    """One audit log cell for the terminal: time to the second, detail as compact JSON."""
+    if column == "logged_at" and value is not None:
+        return str(value)[:19]
+    if column == "detail" and isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+    return cell(value)
