@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(PY) bench/report.py
 	$(PY) bench/audience.py
 	$(PY) bench/lookalike.py
+	$(PY) bench/forget.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
