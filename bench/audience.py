@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from measure import write_section
 from persona import Project
 from persona.demo import generate_demo
 
@@ -217,12 +218,7 @@ def write(results: dict[int, dict[str, list[float]]], made: dict[int, float], qu
         + ".",
         END,
     ]
-    doc = DOC.read_text(encoding="utf-8")
-    if START not in doc:
-        doc = doc.rstrip("\n") + "\n" + SECTION + START + "\n" + END + "\n"
-    before, rest = doc.split(START, 1)
-    after = rest.split(END, 1)[1]
-    DOC.write_text(before + "\n".join(lines) + after, encoding="utf-8")
+    write_section(DOC, lines, SECTION)
 
 
 def main() -> None:

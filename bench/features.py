@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from measure import run_child_peak
+from measure import run_child_peak, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data" / "features"
@@ -662,13 +662,7 @@ def write_doc(
         ),
         END,
     ]
-    text = DOC.read_text(encoding="utf-8")
-    if START not in text:
-        text = text.rstrip("\n") + "\n" + SECTION + START + "\n" + END + "\n"
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
-    print("\n".join(lines[1:-1]))
+    write_section(DOC, lines, SECTION)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from features import prepare
-from measure import run_child_peak
+from measure import run_child_peak, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "data" / "work" / "forget"
@@ -91,13 +91,7 @@ def main() -> None:
         f"{peak:.2f} GB). Rows removed: {removed}. Afterwards no table holds the id.",
         END,
     ]
-    text = DOC.read_text(encoding="utf-8")
-    if START not in text:
-        text = text.rstrip("\n") + "\n" + SECTION + START + "\n" + END + "\n"
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
-    print("\n".join(lines[1:-1]))
+    write_section(DOC, lines, SECTION)
     shutil.rmtree(WORK, ignore_errors=True)
 
 

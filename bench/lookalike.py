@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from audience import KEEP, demo, replicate
+from measure import write_section
 from persona import Project
 from persona.analysis.lookalike import lookalike
 
@@ -84,12 +85,7 @@ def main() -> None:
         *rows,
         END,
     ]
-    print("\n".join(lines))
-    doc = DOC.read_text(encoding="utf-8")
-    if START not in doc:
-        doc = doc.rstrip("\n") + "\n" + SECTION + START + "\n" + END + "\n"
-    before, rest = doc.split(START, 1)
-    DOC.write_text(before + "\n".join(lines) + rest.split(END, 1)[1], encoding="utf-8")
+    write_section(DOC, lines, SECTION)
 
 
 if __name__ == "__main__":

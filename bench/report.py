@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from features import prepare as prepare_project
-from measure import run_child_peak
+from measure import run_child_peak, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -118,13 +118,7 @@ def write_doc(
         f"Slowest: **{worst:.1f} s** (target: at most {TARGET_SECONDS} s).",
         END,
     ]
-    text = DOC.read_text(encoding="utf-8")
-    if START not in text:
-        text = text.rstrip("\n") + "\n" + SECTION + START + "\n" + END + "\n"
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
-    print("\n".join(lines[1:-1]))
+    write_section(DOC, lines, SECTION)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from measure import run_child_peak
+from measure import run_child_peak, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -91,13 +91,7 @@ def main() -> None:
         f"{scores['recall']:.4f}, pairwise F1 **{scores['f1']:.4f}**.",
         END,
     ]
-    text = DOC.read_text(encoding="utf-8")
-    if START not in text:
-        text += "\n## Identity resolution: about 1M profile records\n\n" + START + "\n" + END + "\n"
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
-    print("\n".join(lines[1:-1]))
+    write_section(DOC, lines, "\n## Identity resolution: about 1M profile records\n\n")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from measure import run_child_peak
+from measure import run_child_peak, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -194,11 +194,7 @@ def write_doc(
         ),
         END,
     ]
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n" + START + "\n" + END + "\n"
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(head + "\n".join(lines) + tail)
-    print("\n".join(lines[1:-1]))
+    write_section(DOC, lines, "\n")
 
 
 if __name__ == "__main__":

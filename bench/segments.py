@@ -26,7 +26,7 @@ import duckdb
 import sklearn
 
 from features import prepare
-from measure import run_child_peak
+from measure import run_child_peak, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "data" / "work" / "segments"
@@ -108,13 +108,7 @@ def write_doc(args: argparse.Namespace, process: float, peak: float, result: dic
         f"k = {report['k']} (silhouette), stability {report['stability']:.2f}; segments: {names}.",
         END,
     ]
-    text = DOC.read_text(encoding="utf-8")
-    if START not in text:
-        text = text.rstrip("\n") + "\n" + SECTION + START + "\n" + END + "\n"
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    DOC.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
-    print("\n".join(lines[1:-1]))
+    write_section(DOC, lines, SECTION)
 
 
 if __name__ == "__main__":
