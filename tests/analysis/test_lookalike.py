@@ -21,6 +21,7 @@ from persona.model.errors import ProjectError
 from persona.model.expression import ExpressionError
 from persona.privacy import audit
 from persona.privacy.registry import exports
+from tests.demo.truth import customer_archetypes
 
 ARCHETYPES = {"high_value_active": "高价值活跃", "night_owl_high_wtp": "夜间活跃"}
 """Archetype -> the segment named after it; the seed is that segment's even ages."""
@@ -44,20 +45,8 @@ def demo(demo_root: Path) -> Iterator[Project]:
 @pytest.fixture(scope="module")
 def archetypes(demo_root: Path) -> pd.Series:
     """customer_id -> the one archetype of the true people merged into it."""
-    root = demo_root
-    with Project.open(root) as project:
-        keys = project.engine.fetch_df(
-            "select customer_id, 'crm' as source, unnest(customer_keys) as customer_key "
-            "from customers union all "
-            "select customer_id, 'members', unnest(member_nos) from customers"
-        )
-    truth = pd.read_csv(root / "truth/customers.csv", usecols=["person_id", "archetype"])
-    identity = pd.read_csv(root / "truth/identity.csv", dtype=str)
-    people = keys.merge(identity, on=["source", "customer_key"]).merge(
-        truth, left_on="entity_id", right_on="person_id"
-    )
-    owner = people.groupby("customer_id")["archetype"].agg(["first", "nunique"])
-    return owner.loc[owner["nunique"] == 1, "first"]
+    with Project.open(demo_root) as project:
+        return customer_archetypes(project)
 
 
 def _members(project: Project, expression: str) -> set[str]:

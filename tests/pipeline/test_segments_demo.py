@@ -8,6 +8,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from persona import Project
 from persona.demo import generate_demo
+from tests.demo.truth import customer_archetypes
 
 MATCHING = {
     "high_value_active": ("高价值活跃", "High-value active"),
@@ -27,22 +28,11 @@ def demo_segments(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     generate_demo(root, customers=2000, seed=7, lang="zh")
     with Project.open(root) as project:
         project.build()
-        keys = project.engine.fetch_df(
-            "select customer_id, 'crm' as source, unnest(customer_keys) as customer_key "
-            "from customers union all "
-            "select customer_id, 'members', unnest(member_nos) from customers"
-        )
+        archetype = customer_archetypes(project)
         segments = project.engine.fetch_df(
             "select m.customer_id, m.segment_id, s.name_zh, s.name_en from segment_members m "
             "join segments s using (segment_id)"
         )
-    truth = pd.read_csv(root / "truth/customers.csv", usecols=["person_id", "archetype"])
-    identity = pd.read_csv(root / "truth/identity.csv", dtype=str)
-    people = keys.merge(identity, on=["source", "customer_key"]).merge(
-        truth, left_on="entity_id", right_on="person_id"
-    )
-    owner = people.groupby("customer_id")["archetype"].agg(["first", "nunique"])
-    archetype = owner.loc[owner["nunique"] == 1, "first"].rename("archetype")
     return segments.merge(archetype, left_on="customer_id", right_index=True)
 
 

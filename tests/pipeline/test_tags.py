@@ -17,6 +17,7 @@ from persona import Project
 from persona.demo import generate_demo
 from persona.model.errors import ConfigError
 from tests.conftest import MakeProject
+from tests.demo.truth import customer_archetypes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2024, 6, 30, 23, 59, 59, tzinfo=SHANGHAI)
@@ -376,22 +377,11 @@ def demo_tags(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     generate_demo(root, customers=2000, seed=7, lang="zh")
     with Project.open(root) as project:
         project.build()
-        keys = project.engine.fetch_df(
-            "select customer_id, 'crm' as source, unnest(customer_keys) as customer_key "
-            "from customers union all "
-            "select customer_id, 'members', unnest(member_nos) from customers"
-        )
+        archetype = customer_archetypes(project)
         tags = project.engine.fetch_df(
             "select t.*, f.recency_days, f.frequency, f.monetary, c.consent_profiling "
             "from tags t join features f using (customer_id) join customers c using (customer_id)"
         )
-    truth = pd.read_csv(root / "truth/customers.csv", usecols=["person_id", "archetype"])
-    identity = pd.read_csv(root / "truth/identity.csv", dtype=str)
-    people = keys.merge(identity, on=["source", "customer_key"]).merge(
-        truth, left_on="entity_id", right_on="person_id"
-    )
-    owner = people.groupby("customer_id")["archetype"].agg(["first", "nunique"])
-    archetype = owner.loc[owner["nunique"] == 1, "first"].rename("archetype")
     return tags.merge(archetype, left_on="customer_id", right_index=True)
 
 
