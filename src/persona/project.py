@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -571,7 +572,25 @@ class Project:
                 "insert or replace into _persona_meta values ('quality_report', ?)",
                 [json.dumps(self.quality().to_dict())],
             )
+        self._rewrite_store()
         return result
+
+    def _rewrite_store(self) -> None:
+        """Swap in a fresh copy of the store, so deleted rows leave no bytes in the file.
+
+        DuckDB reuses the blocks of deleted rows but does not overwrite them; a copy holds
+        only live rows. Temporary tables of this connection are gone afterwards.
+        """
+        fresh = self.store_path.with_name("store.rewrite.duckdb")
+        self.engine.copy_to(fresh)
+        engine = self.engine
+        self.audiences.close()
+        engine.close()
+        os.replace(fresh, self.store_path)
+        self.store_path.with_name(self.store_path.name + ".wal").unlink(missing_ok=True)
+        self.engine = DuckDBEngine(
+            self.store_path, timezone=engine.timezone, memory_limit=engine.memory_limit
+        )
 
     def audit(self, action: str | None = None, limit: int | None = None) -> pd.DataFrame:
         """The audit log of privacy-relevant actions, newest first (detail as a dict).

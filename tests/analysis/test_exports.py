@@ -278,6 +278,22 @@ def test_pseudonymised_export_has_no_identifiers(root: Path) -> None:
         str(root),
     )
     assert both.exit_code == 1 and "choose one" in both.stderr
+    nothing_left = persona(
+        "audience",
+        "export",
+        "monetary >= 0",
+        "--out",
+        str(root / "empty.csv"),
+        "--fields",
+        "name,phone",
+        "--pseudonymise",
+        "-p",
+        str(root),
+        "--lang",
+        "en",
+    )
+    assert nothing_left.exit_code == 1 and "direct identifiers" in nothing_left.stderr
+    assert not (root / "empty.csv").exists()
 
 
 def test_user_errors_name_the_fix(root: Path) -> None:

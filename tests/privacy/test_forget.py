@@ -10,7 +10,10 @@ from typer.testing import CliRunner
 
 from persona import Project
 from persona.cli import app
+from persona.engine.duckdb import DuckDBEngine
 from persona.model.errors import UnknownReferenceError
+from persona.model.kinds import Kind
+from persona.privacy.forget import _pattern, _redact
 from persona.privacy.registry import register_export
 from tests.conftest import MakeProject
 from tests.privacy.shop import AS_OF, PERSON, holding, shop_project
@@ -67,6 +70,10 @@ def test_forget_leaves_nothing_and_nothing_comes_back(make_project: MakeProject)
     assert forgotten["decisions_removed"] == 1
     assert [e["target"] for e in forgotten["exports_holding"]] == ["out/campaign.csv"]
 
+    store = (root / ".persona" / "store.duckdb").read_bytes()  # no deleted bytes either
+    for value in ("13812345678", "k0001@example.com", "张伟", customer_id):
+        assert value.encode("utf-8") not in store, value
+    assert not list((root / ".persona").glob("*.wal"))
     with Project.open(root) as project:
         assert holding(project, [customer_id, *PERSON]) == {}
         assert not project.audiences.path.exists()  # the derived audience copy is gone
@@ -102,3 +109,27 @@ def test_forget_leaves_nothing_and_nothing_comes_back(make_project: MakeProject)
         # K0002's event mentioning the phone in free text came back with the changed file
         # (the suppression list holds hashes of identifiers, not text): docs/privacy.md.
         assert set(holding(project, [customer_id, *PERSON])) <= {"raw_events", "clean_events"}
+
+
+def test_redaction_replaces_every_occurrence_even_side_by_side() -> None:
+    engine = DuckDBEngine(None)
+    engine.execute("create table notes (properties VARCHAR)")
+    engine.insert_rows(
+        "notes",
+        [
+            ("13812345678,13812345678",),
+            ("refs: c1x9 c1x9 c1x9 and c1x9",),
+            ("13812345678;+8613812345678",),
+            ("c1x9z is another value",),
+        ],
+    )
+    pattern = _pattern(["13812345678", "+8613812345678", "c1x9"])
+    assert pattern is not None
+    assert _redact(engine, "notes", Kind.EVENTS, pattern) == 3
+    rows = [r[0] for r in engine.fetch_all("select properties from notes order by rowid")]
+    assert rows == [
+        "[forgotten],[forgotten]",
+        "refs: [forgotten] [forgotten] [forgotten] and [forgotten]",
+        "[forgotten];[forgotten]",
+        "c1x9z is another value",
+    ]

@@ -179,6 +179,11 @@ def export_audience(
         store_dir=project.root / ".persona",
         classes=classes,
     )
+    if frame.columns.empty:
+        raise ProjectError(
+            f"--pseudonymise leaves none of the fields {', '.join(f.name for f in chosen)}: "
+            "they are all direct identifiers; add other fields (features, tags, segment)"
+        )
     members, file_hash = MEMBERS, None
     failure: sinks.WebhookError | None = None
     if fmt in FILE_FORMATS:

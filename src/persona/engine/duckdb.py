@@ -38,6 +38,8 @@ class DuckDBEngine:
         temp_directory: Path | None = None,
     ) -> None:
         self.path = path
+        self.timezone = timezone
+        self.memory_limit = memory_limit
         config: dict[str, Any] = {"memory_limit": memory_limit}
         if temp_directory is None and path is not None:
             temp_directory = path.parent / "tmp"
@@ -132,6 +134,21 @@ class DuckDBEngine:
     def close(self) -> None:
         """Close the connection (and checkpoint the file)."""
         self._con.close()
+
+    def copy_to(self, target: Path) -> None:
+        """Write every table of the database into a new file `target` (replaced if present).
+
+        Deleted rows are not copied, so unlike a checkpoint this leaves none of their bytes in
+        `target` (``persona forget`` swaps the copy in for the store).
+        """
+        for stale in (target, target.with_name(target.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        name = str(self.fetch_all("select current_database()")[0][0])
+        self.execute(f"attach {quote_literal(str(target))} as _copy")
+        try:
+            self.execute(f"copy from database {quote_identifier(name)} to _copy")
+        finally:
+            self.execute("detach _copy")
 
     # -- staging: reading files into temp tables --------------------------------------------
 

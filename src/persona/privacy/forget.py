@@ -35,6 +35,7 @@ from persona.model.kinds import Kind, identifier_fields, raw_table
 from persona.pipeline.clean import clean_table
 from persona.pipeline.resolve.control import find_nodes
 from persona.pipeline.resolve.decisions import DECISIONS_FILE
+from persona.pipeline.resolve.incremental import STATE_KEY
 from persona.privacy import audit
 from persona.privacy.pseudonym import project_secret
 from persona.privacy.suppression import identifier_nodes, suppress
@@ -133,6 +134,9 @@ def forget_customer(
                 if column == "customer_id":
                     _clear_references(engine, table)
             result.suppressed_identifiers = suppress(engine, identifiers, secret)
+            # The saved resolve state quotes stale decisions, which may name the person; the
+            # next build then resolves in full (the rows changed anyway).
+            engine.execute("delete from _persona_meta where key = ?", [STATE_KEY])
     finally:
         for table in (_IDS, _NODES, _ROWS, _VALUES):
             engine.drop(table)
@@ -249,6 +253,10 @@ def _identifier_values(engine: Engine, identifiers: list[str]) -> list[str]:
     return sorted(v for v in values if v.strip())
 
 
+MAX_REDACTION_PASSES = 64
+"""Passes of `_redact` over a table; a text holding the value more often keeps the rest."""
+
+
 def _pattern(values: list[str]) -> str | None:
     """A case-insensitive regular expression matching any value as a whole token."""
     long = [re.escape(v) for v in values if len(v) >= MIN_SCANNED_LENGTH]
@@ -280,12 +288,21 @@ def _redact(engine: Engine, table: str, kind: Kind, pattern: str) -> int:
         return 0
     hit = " or ".join(f"regexp_matches({c}, ?)" for c in columns)
     params = [pattern] * len(columns)
-    count = int(engine.fetch_all(f"select count(*) from {table} where {hit}", params)[0][0])
-    if count:
-        assignments = ", ".join(
-            f"{c} = regexp_replace({c}, ?, '\\1{REDACTED}\\3', 'g')" for c in columns
-        )
+
+    def left() -> int:
+        return int(engine.fetch_all(f"select count(*) from {table} where {hit}", params)[0][0])
+
+    count = remaining = left()
+    assignments = ", ".join(
+        f"{c} = regexp_replace({c}, ?, '\\1{REDACTED}\\3', 'g')" for c in columns
+    )
+    # A match takes the delimiter after it, so "x,x" needs a second pass for the second x
+    # (RE2 has no look-ahead); each pass replaces at least every other occurrence.
+    for _ in range(MAX_REDACTION_PASSES):
+        if not remaining:
+            break
         engine.execute(f"update {table} set {assignments} where {hit}", params + params)
+        remaining = left()
     return count
 
 

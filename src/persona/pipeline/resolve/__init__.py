@@ -183,11 +183,13 @@ def _write_links(engine: Engine, frame: pd.DataFrame, ids: pd.Series) -> None:
         "when n.node_type <> 'record' and e.reason = 'record' then 1 "
         "when e.reason like 'together%' then 2 else 3 end"
     )
+    # Ties (two edges of the same rank and score) go to the first text, so a rebuild gives
+    # the same reason.
+    reason = "e.reason || ' (' || e.other || ')'"
     engine.execute(
         "insert into identity_links select n.node, n.node_type, a.customer_id, n.source, "
-        "coalesce(arg_min(e.reason || ' (' || e.other || ')', "
-        f"{rank} * 10 - coalesce(e.score, 0)), 'alone'), "
-        "max(e.score) "
+        f"coalesce(first({reason} order by {rank} * 10 - coalesce(e.score, 0), {reason}), "
+        "'alone'), max(e.score) "
         f"from {NODES} n join _identity_assignment a on a.node = n.node "
         f"left join (select a as node, b as other, reason, score from {EDGES} "
         f"union all select b, a, reason, score from {EDGES}) e on e.node = n.node "
