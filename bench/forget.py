@@ -51,6 +51,7 @@ with Project.open(sys.argv[1]) as project:
     started = time.perf_counter()
     result = project.forget(customer)
     seconds = time.perf_counter() - started
+    engine = project.engine  # forget swapped in a fresh copy of the store
     left = 0
     for (table,) in engine.fetch_all(
         "select distinct table_name from duckdb_columns() where column_name = 'customer_id' "

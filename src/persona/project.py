@@ -561,7 +561,8 @@ class Project:
 
         Their identifiers are suppressed, so a later ingest does not bring them back; the
         identity decisions naming them are dropped; derived audience tables and the stored
-        quality report are rebuilt without them (docs/privacy.md).
+        quality report are rebuilt without them (docs/privacy.md). The store is then replaced
+        by a fresh copy, so `project.engine` is a new engine afterwards (the old one is closed).
         """
         result = forget_customer(
             self.engine, self.root, self.identity.find(ref), self.config.cleaning
