@@ -11,10 +11,12 @@ over the events:
 3. per customer and channel: the top channel.
 
 A top value is the largest of ``count * k + (k - 1 - code)`` over the customer's values, so a
-tie goes to the smallest code, which is the smallest hour, weekday or name.
+tie goes to the smallest code, which is the smallest hour, weekday or name (`top.key_sql`).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from persona.engine.base import Engine
 from persona.pipeline.features.catalog import ACTIVE_WINDOWS, EVENT_TYPES, EVENT_WINDOWS
@@ -24,6 +26,7 @@ from persona.pipeline.features.records import (
     EVENTS,
     FeatureContext,
 )
+from persona.pipeline.features.top import code_of, key_sql
 
 TABLE = "_ff_family_events"
 VISITS = "_ff_event_visits"
@@ -32,6 +35,7 @@ NIGHT_HOURS = (22, 23, 0, 1)
 """Night is 22:00 up to (not including) 02:00."""
 WEEKEND = (6, 7)
 """ISO weekdays: Saturday and Sunday."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EARLIEST = -62_135_596_800_000_000
 """Epoch microseconds of 0001-01-01: times counted from it are never negative."""
 
@@ -49,7 +53,10 @@ def build_events(ctx: FeatureContext) -> str:
         types.append(f"count(*) filter (where {kept}) as {column}")
     # The last event: the latest time, then the smallest name (code), as one number.
     size = max(names.values(), default=-1) + 1
-    last = _key(f"(epoch_us(ts) - {_EARLIEST})", "event", size)
+    # Times counted from a second before the data's first: a BIGINT key for centuries of data.
+    first, latest = (_micros(t) for t in ctx.span) if ctx.span else (_EARLIEST, 2**62)
+    first -= 1_000_000
+    last = key_sql(f"(epoch_us(ts) - {first})", "event", size, limit=latest - first + 1)
     main = (
         f"select cid, count(*) as event_count, {', '.join(windows)}, {', '.join(types)}, "
         f"count(*) filter (where hour in {NIGHT_HOURS}) as night, "
@@ -72,7 +79,7 @@ def build_events(ctx: FeatureContext) -> str:
     )
     weekdays = (
         f"select cid, max(key) as weekday_key from (select cid, "
-        f"{_key('sum(n)', 'isodow(day) - 1', 7)} as key from {VISITS} "
+        f"{key_sql('sum(n)', 'isodow(day) - 1', 7)} as key from {VISITS} "
         "group by cid, isodow(day)) group by cid"
     )
     sessions = (
@@ -81,12 +88,12 @@ def build_events(ctx: FeatureContext) -> str:
         "group by cid, session) group by cid"
     )
     hours = (
-        f"select cid, max(key) as hour_key from (select cid, {_key('sum(n)', 'hour', 24)} "
+        f"select cid, max(key) as hour_key from (select cid, {key_sql('sum(n)', 'hour', 24)} "
         f"as key from {VISITS} group by cid, hour) group by cid"
     )
     top_channel = (
         f"select cid, max(key) as channel_key from (select cid, "
-        f"{_key('count(*)', 'channel', channels)} as key from {EVENTS} "
+        f"{key_sql('count(*)', 'channel', channels)} as key from {EVENTS} "
         "where channel is not null group by cid, channel) group by cid"
     )
     active_days = ", ".join(
@@ -98,32 +105,27 @@ def build_events(ctx: FeatureContext) -> str:
         f"create temp table {TABLE} as select a.cid, a.event_count, {events}, {active_days}, "
         "coalesce(s.sessions, 0) as sessions, s.avg_session_events, "
         "a.night / a.event_count as night_share, a.weekend / a.event_count as weekend_share, "
-        f"cast({_top('h.hour_key', 24)} as integer) as top_hour, "
-        f"cast({_top('w.weekday_key', 7)} + 1 as integer) as top_weekday, "
+        f"cast({code_of('h.hour_key', 24)} as integer) as top_hour, "
+        f"cast({code_of('w.weekday_key', 7)} + 1 as integer) as top_weekday, "
         "c.name as top_event_channel, a.last_event_at, e.name as last_event, "
         f"{ctx.days_before(ctx.local('a.last_event_at'))} as days_since_last_event "
         f"from ({main}) a left join ({days}) d on d.cid = a.cid "
         f"left join ({sessions}) s on s.cid = a.cid left join ({hours}) h on h.cid = a.cid "
         f"left join ({weekdays}) w on w.cid = a.cid "
         f"left join ({top_channel}) t on t.cid = a.cid "
-        f"left join {CHANNEL_NAMES} c on c.code = {_top('t.channel_key', channels)} "
-        f"left join {EVENT_NAMES} e on e.code = {_top('a.last_key', size)}"
+        f"left join {CHANNEL_NAMES} c on c.code = {code_of('t.channel_key', channels)} "
+        f"left join {EVENT_NAMES} e on e.code = {code_of('a.last_key', size)}"
     )
     engine.drop(VISITS)
     return TABLE
+
+
+def _micros(moment: datetime) -> int:
+    """Exact epoch microseconds of an aware time."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def _codes(engine: Engine, table: str) -> dict[str, int]:
     return {
         str(name): int(code) for code, name in engine.fetch_all(f"select code, name from {table}")
     }
-
-
-def _key(count: str, code: str, size: int) -> str:
-    """SQL: one number ordering (count, then the smaller code) for codes 0 to size - 1."""
-    return f"{count}::hugeint * {max(size, 1)} + ({size - 1} - ({code}))"
-
-
-def _top(key: str, size: int) -> str:
-    """SQL: the code of the largest `_key` value (NULL for NULL)."""
-    return f"cast({size - 1} - {key} % {max(size, 1)} as integer)"

@@ -10,7 +10,8 @@ The helpers are temp tables (``_ff_<kind>``) holding only the columns the famili
 local hours, weekdays and dates (project time zone) computed once. Customers are numbered
 (`CUSTOMERS`: customer_id -> cid, in customer_id order) so that every aggregation groups on a
 small integer rather than a string; event names and channels are numbered the same way, in
-name order (`EVENT_NAMES`, `CHANNEL_NAMES`).
+name order (`EVENT_NAMES`, `CHANNEL_NAMES`, and the order lines' categories, channels and
+payment methods).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ COUPON_KEYS = ("coupon_used", "coupon", "coupon_code", "coupon_id")
 CUSTOMERS, LINKS = "_ff_customers", "_ff_links"
 EVENT_NAMES, CHANNEL_NAMES = "_ff_event_names", "_ff_channel_names"
 """Temp tables (code, name) of the event names and channels: `EVENTS` holds their codes."""
+CATEGORY_NAMES, ORDER_CHANNEL_NAMES = "_ff_category_names", "_ff_order_channel_names"
+PAYMENT_NAMES = "_ff_payment_names"
+"""Temp tables (code, name) of the order lines' text values: `TRANSACTIONS` holds codes."""
 ONLY, ONLY_LINKS = "_ff_only", "_ff_only_links"
 """The customer numbers (cid) an incremental refresh recomputes, and their identifiers."""
 EVENTS, TRANSACTIONS, ORDERS = "_ff_events", "_ff_transactions", "_ff_orders"
@@ -319,7 +323,8 @@ def _build_transactions(ctx: FeatureContext) -> None:
 
     A line's value is its amount, else unit_price x quantity (1 if missing) - discount. Its
     class: ``cancelled`` (status in `CANCELLED`), ``refund`` (a negative value, whatever the
-    status), ``refunded`` (status in `REFUNDED`) or ``paid`` (anything else).
+    status), ``refunded`` (status in `REFUNDED`) or ``paid`` (anything else). Category, channel
+    and payment method are codes (`CATEGORY_NAMES`, `ORDER_CHANNEL_NAMES`, `PAYMENT_NAMES`).
     """
     engine = ctx.engine
     joins, owner = owner_sql(engine, "clean_transactions", "t")
@@ -331,17 +336,29 @@ def _build_transactions(ctx: FeatureContext) -> None:
         "not in ('', 'false', 'no', '0', 'n', 'f', '否', 'null')"
         for key in COUPON_KEYS
     )
+    source = f"clean_transactions where timestamp <= {ctx.as_of_sql}"
+    coded = []
+    for table, column in (
+        (CATEGORY_NAMES, "category"),
+        (ORDER_CHANNEL_NAMES, "channel"),
+        (PAYMENT_NAMES, "payment_method"),
+    ):
+        _codes(engine, table, column, source)
+        coded.append(f"left join {table} c_{column} on c_{column}.name = t.{column}")
     _create(
         engine,
         TRANSACTIONS,
         f"select {owner} as cid, t.order_id, t.timestamp as ts, {value} as value, "
         "coalesce(t.discount, 0) as discount, "
-        f"coalesce(t.discount, 0) > 0 or ({coupon}) as discounted, "
-        "t.category, t.channel, t.payment_method, "
+        # Only lines with extra attributes are parsed for a coupon.
+        f"coalesce(t.discount, 0) > 0 or (case when t.extra is null then false else ({coupon}) "
+        "end) as discounted, c_category.code as category, c_channel.code as channel, "
+        "c_payment_method.code as payment_method, "
         f"case when lower(t.status) in ({cancelled}) then 'cancelled' "
         f"when {value} < 0 then 'refund' "
         f"when lower(t.status) in ({refunded}) then 'refunded' else 'paid' end as line_class "
-        f"from clean_transactions t {joins} where t.timestamp <= {ctx.as_of_sql} "
+        f"from clean_transactions t {joins} {' '.join(coded)} "
+        f"where t.timestamp <= {ctx.as_of_sql} "
         f"and {scope_sql(ctx, 'clean_transactions', 't')}",
         ctx.only,
     )
@@ -391,6 +408,9 @@ def drop_records(engine: Engine) -> None:
         ONLY_LINKS,
         EVENT_NAMES,
         CHANNEL_NAMES,
+        CATEGORY_NAMES,
+        ORDER_CHANNEL_NAMES,
+        PAYMENT_NAMES,
         EVENTS,
         TRANSACTIONS,
         ORDERS,

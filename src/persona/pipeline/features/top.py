@@ -1,36 +1,55 @@
-"""Top-1 preference queries: the value a customer has most of, and its share."""
+"""Top-1 preferences over integer codes: the value a customer has most of, and its share.
+
+Values are numbered 0, 1 ... in name order (`records.code_table`), so a smaller code is a
+smaller name. The top of a customer is the largest of ``count * size + (size - 1 - code)``
+over their values: the largest count wins and a tie goes to the smallest code, in one `max`
+(no window, no sort), and the count and code are read back from that one number.
+"""
 
 from __future__ import annotations
 
 
-def top_sql(source: str, value: str, weight: str = "count(*)", where: str = "true") -> str:
-    """SQL: per customer, the value with the largest weight, its share and the distinct values.
-
-    Ties go to the smallest value, so the answer is deterministic. The result has the columns
-    ``cid, top, share, distinct_values``.
+def key_sql(count: str, code: str, size: int, limit: int = 2**40) -> str:
+    """SQL: one number ordering (count, then the smaller code) for codes 0 to size - 1.
 
     Args:
-        source: A table or subquery with a ``cid`` (customer number) column.
-        value: SQL of the value (a column or an expression).
-        weight: SQL aggregate weighting each value (default: rows).
+        count: SQL of a non-negative number below `limit`.
+        code: SQL of the code.
+        size: The number of codes.
+        limit: A bound of `count`: the key is a BIGINT when ``limit * size`` fits in one
+            (cheaper to compute and compare), else a HUGEINT.
+    """
+    kind = "bigint" if limit * max(size, 1) < 2**62 else "hugeint"
+    return f"{count}::{kind} * {max(size, 1)} + ({size - 1} - ({code}))"
+
+
+def code_of(key: str, size: int) -> str:
+    """SQL: the code of a `key_sql` value (NULL for NULL)."""
+    return f"cast({size - 1} - {key} % {max(size, 1)} as integer)"
+
+
+def count_of(key: str, size: int) -> str:
+    """SQL: the count of a `key_sql` value."""
+    return f"({key} // {max(size, 1)})"
+
+
+def top_sql(source: str, code: str, size: int, where: str = "true") -> str:
+    """SQL: per customer, the code with most rows, its share of the rows and the distinct codes.
+
+    Ties go to the smallest code. The result has the columns ``cid, top, share,
+    distinct_values``; customers without a row where `where` holds and the code is not NULL
+    are absent.
+
+    Args:
+        source: A table with a ``cid`` (customer number) column.
+        code: SQL of the value's code (a column of codes 0 to size - 1).
+        size: The number of codes.
         where: Which rows count.
     """
+    best = f"max({key_sql('n', 'code', size)})"
     return (
-        "select cid, value as top, n / sum(n) over (partition by cid) as share, "
-        "count(*) over (partition by cid) as distinct_values from ("
-        f"select cid, {value} as value, cast({weight} as double) as n from {source} "
-        f"where ({where}) and {value} is not null group by 1, 2) "
-        "qualify row_number() over (partition by cid order by n desc, value) = 1"
-    )
-
-
-def argmax_sql(counts: list[str], first: int) -> str:
-    """SQL: the label of the largest of `counts` (labels first, first + 1 ...); NULL if all 0.
-
-    Ties go to the smallest label.
-    """
-    values = f"[{', '.join(counts)}]"
-    return (
-        f"case when list_max({values}) > 0 "
-        f"then list_position({values}, list_max({values})) + {first - 1} end"
+        f"select cid, {code_of(best, size)} as top, {count_of(best, size)} / sum(n) as share, "
+        "count(*) as distinct_values from ("
+        f"select cid, {code} as code, count(*) as n from {source} "
+        f"where ({where}) and {code} is not null group by cid, {code}) group by cid"
     )
