@@ -6,7 +6,8 @@ Computed from the store on demand (and at the end of every build) in one query p
 - validity: share of those values that survive cleaning and are plausible (a phone that is a
   phone number, a birth date between 1900 and today, a timestamp not in the future ...);
 - uniqueness: distinct clean values / clean values; distinct count; min and max;
-- top values: the five most frequent clean values, only for fields that are not personal data;
+- top values: the five most frequent clean values, only for fields that are not personal data
+  and have at most `TOP_DISTINCT` distinct values (an id-like field has no meaningful top);
 - freshness: the newest event time of the source and the days since then;
 - score: the mean of completeness x validity over the source's fields, 0-100, and overall the
   mean weighted by records.
@@ -25,6 +26,9 @@ from persona.pipeline.clean import clean_table
 
 PERSONAL = {*IDENTIFIERS, "name", "given_name", "family_name", "address", "birth_date"}
 """Fields whose values are personal data: never listed as top values."""
+
+TOP_DISTINCT = 100_000
+"""Fields with more distinct values than this get no top values."""
 
 _EVENT_TIME = {
     Kind.PROFILES: "registered_at",
@@ -117,27 +121,31 @@ def _source_quality(engine: Engine, source: Source) -> SourceQuality:
     where = f"c._source = {quote_literal(source.name)}"
     types = {f.name: f.type for f in canonical_fields(kind)}
     present = _fields_with_values(engine, kind, clean, where)
-    # Each clean record against its own raw record, so both counts cover the same rows.
+    # Raw values of the records that reached the clean table, each against its own raw record
+    # (batch and line; the source on both sides), so both counts cover the same rows.
+    raw_counts = engine.fetch_all(
+        f"select count(*), {', '.join(f'count(r.{n})' for n in present) or '0'} from {clean} c "
+        f"join {raw} r on r._batch_id = c._batch_id and r._line = c._line "
+        f"where {where} and r._source = {quote_literal(source.name)}"
+    )[0]
+    # The clean figures need no join: one scan of the clean table.
     aggregates = ["count(*)"]
     for name in present:
         aggregates += [
-            f"count(r.{name})",
             f"count(c.{name}) filter (where {_plausible('c.' + name, name, types[name])})",
             f"count(c.{name})",
             f"count(distinct c.{name})",
             f"min(c.{name})::varchar",
             f"max(c.{name})::varchar",
         ]
-    row = engine.fetch_all(
-        f"select {', '.join(aggregates)} from {clean} c join {raw} r on r._source = c._source "
-        f"and r._batch_id = c._batch_id and r._line = c._line where {where}"
-    )[0]
-    records = int(row[0])
+    figures = engine.fetch_all(f"select {', '.join(aggregates)} from {clean} c where {where}")[0]
+    records = int(raw_counts[0])
     if records == 0:
         return SourceQuality(source.name, kind.value, 0, 0.0, None, None)
     fields = []
     for i, name in enumerate(present):
-        raw_count, plausible, cleaned, distinct, low, high = row[1 + 6 * i : 7 + 6 * i]
+        raw_count = raw_counts[1 + i]
+        plausible, cleaned, distinct, low, high = figures[1 + 5 * i : 6 + 5 * i]
         personal_text = name in PERSONAL and types[name] is FieldType.TEXT
         fields.append(
             FieldQuality(
@@ -148,7 +156,9 @@ def _source_quality(engine: Engine, source: Source) -> SourceQuality:
                 distinct=int(distinct),
                 min=None if personal_text else low,
                 max=None if personal_text else high,
-                top=_top_values(engine, clean, where, name, types[name]),
+                top=_top_values(engine, clean, where, name, types[name])
+                if distinct <= TOP_DISTINCT
+                else [],
             )
         )
     score = 100 * sum(f.completeness * f.validity for f in fields) / len(fields) if fields else 0
