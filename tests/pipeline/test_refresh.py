@@ -13,6 +13,7 @@ import pytest
 from persona import Project
 from persona.demo import generate_demo
 from persona.pipeline.clean.outliers import flag_outliers
+from persona.pipeline.features import run_features
 from tests.conftest import MakeProject
 from tests.pipeline.test_tags import AS_OF, ORDERS, _project
 
@@ -173,3 +174,30 @@ def test_clean_reads_new_records_and_keeps_the_flags_of_unchanged_kinds(
         with project.engine.transaction():
             flag_outliers(project.engine, project.config.cleaning)  # every kind again
         assert project.engine.fetch_all(flags) == kept
+
+
+def test_a_refresh_finds_moved_identity_links_and_keeps_unchanged_ones(
+    make_project: MakeProject,
+) -> None:
+    root = _project(make_project)
+    with Project.open(root) as project:
+        project.build(as_of=AS_OF)
+        engine = project.engine
+        unchanged = run_features(engine, project.config, AS_OF, incremental=True)
+        assert unchanged.incremental and unchanged.recomputed == 0
+        # An identifier of C4 now belongs to C5 (as after a split): both are recomputed.
+        c4, c5 = (
+            engine.fetch_all(
+                f"select customer_id from customers where list_contains(customer_keys, '{key}')"
+            )[0][0]
+            for key in ("C4", "C5")
+        )
+        engine.execute(
+            "update identity_links set customer_id = ? where node = 'customer_key:C4'", [c5]
+        )
+        moved = run_features(engine, project.config, AS_OF, incremental=True)
+        assert moved.incremental and moved.recomputed == 2
+        kept = engine.fetch_all(
+            "select customer_id from features_links where node = ?", ["customer_key:C4"]
+        )
+        assert kept == [(c5,)] and c4 != c5

@@ -11,7 +11,9 @@ are global) and no customer merged or split away. Affected are the customers
 - who are new.
 
 The state of the last run (as-of time, last batch, fingerprint, and a copy of the identity
-links) is kept in `_persona_meta` and `features_links`.
+links with their digest) is kept in `_persona_meta` and `features_links`. When the digest of
+`identity_links` is the one kept, the links have not changed: the refresh skips comparing
+them and a run skips copying them.
 """
 
 from __future__ import annotations
@@ -83,13 +85,16 @@ def plan_refresh(ctx: FeatureContext, print_: str, features: str) -> str | None:
         for column in IDENTIFIERS
     ]
     engine.drop(LINK_CHANGES)
-    engine.execute(
-        f"create temp table {LINK_CHANGES} as "
-        f"(select node, customer_id from identity_links except "
-        f"select node, customer_id from {STATE_LINKS}) union all "
-        f"(select node, customer_id from {STATE_LINKS} except "
-        "select node, customer_id from identity_links)"
-    )
+    if state.get("features_links_digest") == links_digest(engine):
+        engine.execute(f"create temp table {LINK_CHANGES} (node varchar, customer_id varchar)")
+    else:
+        engine.execute(
+            f"create temp table {LINK_CHANGES} as "
+            f"(select node, customer_id from identity_links except "
+            f"select node, customer_id from {STATE_LINKS}) union all "
+            f"(select node, customer_id from {STATE_LINKS} except "
+            "select node, customer_id from identity_links)"
+        )
     changed = (
         f"select k.cid from {CUSTOMERS} k where k.customer_id in "
         f"(select customer_id from {LINK_CHANGES})"
@@ -115,30 +120,36 @@ def plan_refresh(ctx: FeatureContext, print_: str, features: str) -> str | None:
     return None
 
 
+def links_digest(engine: Engine) -> str:
+    """A digest of `identity_links` (node -> customer), independent of row order."""
+    count, total = engine.fetch_all(
+        "select count(*), coalesce(sum(hash(node, customer_id)), 0) from identity_links"
+    )[0]
+    return f"{count}:{total}"
+
+
 def save_state(engine: Engine, ctx: FeatureContext, print_: str) -> None:
     """Remember this run's as-of time, last batch, fingerprint and identity links."""
     watermark = engine.fetch_all("select coalesce(max(batch_id), 0) from batches")[0][0]
+    digest = links_digest(engine)
+    kept = _state(engine).get("features_links_digest") == digest
     for key, value in (
         ("features_as_of", ctx.as_of.isoformat()),
         ("features_watermark", str(watermark)),
         ("features_fingerprint", print_),
+        ("features_links_digest", digest),
     ):
         engine.execute("insert or replace into _persona_meta values (?, ?)", [key, value])
-    unchanged = (
-        ctx.only
-        and engine.table_exists(LINK_CHANGES)
-        and not engine.fetch_all(f"select count(*) from {LINK_CHANGES}")[0][0]
-    )
     engine.drop(LINK_CHANGES)
-    if unchanged:
-        return  # the links the refresh used are the ones kept
+    if kept and engine.table_exists(STATE_LINKS):
+        return  # the links kept are the current ones
     engine.drop(STATE_LINKS)
     engine.execute(f"create table {STATE_LINKS} as select node, customer_id from identity_links")
 
 
 def _state(engine: Engine) -> dict[str, str]:
     rows = engine.fetch_all(
-        "select key, value from _persona_meta where key in "
-        "('features_as_of', 'features_watermark', 'features_fingerprint')"
+        "select key, value from _persona_meta where key in ('features_as_of', "
+        "'features_watermark', 'features_fingerprint', 'features_links_digest')"
     )
     return {str(k): str(v) for k, v in rows}
