@@ -50,7 +50,7 @@ def test_sqlite_table_is_written_and_replaced(root: Path) -> None:
         ).fetchall()
     assert [r[0] for r in rows] == ["C1", "C2", "C4", "C5", "C6"]  # C3 refused marketing
     assert rows[0][1:4] == ("张*", 700.0, 1) and rows[2][3] is None  # C4: consent unknown
-    assert str(rows[0][4]).startswith("2024-06-28T10:00") and rows[0][5] == "+86 138****5678"
+    assert str(rows[0][4]).startswith("2024-06-28T10:00") and rows[0][5] == "138****5678"
     saved = persona("audience", "save", "vip", "monetary >= 200", "-p", str(root))
     assert saved.exit_code == 0, saved.output
     export_json(root, "vip", "--out", str(database), "--table", "audience_export")

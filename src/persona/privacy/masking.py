@@ -9,7 +9,7 @@ number at most its first and last four characters, an address its province, city
 
 Example:
     >>> mask_value("name", "欧阳娜娜"), mask_value("phone", "+8613812341234")
-    ('欧阳**', '+86 138****1234')
+    ('欧阳**', '138****1234')
 """
 
 from __future__ import annotations
@@ -63,14 +63,14 @@ def mask_name(name: str) -> str:
 def mask_phone(phone: str) -> str:
     """Mask a phone number, keeping what tells numbers apart but not who has them.
 
-    +8613812341234 -> +86 138****1234; 13812341234 -> 138****1234; +14155550100 ->
+    +8613812341234 and 13812341234 -> 138****1234 (a Chinese mobile in its national form, as
+    people write it; no leading + for a spreadsheet to read as a formula); +14155550100 ->
     +1 ******0100; other numbers keep their separators and last 4 digits.
     """
     compact = re.sub(r"[\s\-().]", "", phone.strip())
     if re.fullmatch(r"(\+?86)?1\d{10}", compact):
         national = compact[-11:]
-        head = "+86 " if compact.startswith(("+86", "86")) and len(compact) > 11 else ""
-        return f"{head}{national[:3]}****{national[-4:]}"
+        return f"{national[:3]}****{national[-4:]}"
     if re.fullmatch(r"\+\d{7,15}", compact):
         digits = compact[1:]
         code = next(
