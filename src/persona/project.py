@@ -242,9 +242,13 @@ class SegmentsNamespace:
     def __init__(self, project: Project) -> None:
         self._project = project
 
-    def fit(self) -> SegmentReport:
-        """Run the segments stage: fit, assign every customer, name (see docs/segments.md)."""
-        return run_segments(self._project.engine, self._project.config)
+    def fit(self, *, refit: bool = True) -> SegmentReport:
+        """Run the segments stage: fit, assign every customer, name (see docs/segments.md).
+
+        With `refit` False the last fit's model is kept when the settings allow it (what a
+        build does after refreshing only some customers' features).
+        """
+        return run_segments(self._project.engine, self._project.config, refit=refit)
 
     def list(self) -> pd.DataFrame:
         """One row per segment: id, name_zh, name_en, size, share, centre."""
@@ -376,7 +380,7 @@ class Project:
         resolved = self.resolve(full=full)
         features = run_features(self.engine, self.config, as_of, incremental=not full)
         tags = self.tags.run()
-        segments = self.segments.fit()
+        segments = self.segments.fit(refit=not features.incremental)
         quality = self.quality()
         self.engine.execute(  # the report shows the quality of the data it was built from
             "insert or replace into _persona_meta values ('quality_report', ?)",

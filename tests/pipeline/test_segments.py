@@ -356,3 +356,37 @@ def test_run_json_is_recorded(built: Path) -> None:
     assert transforms["features"]["frequency"]["type"] == "numeric"
     assert transforms["features"]["top_category"]["levels"] == ["图书", "数码", "食品"]
     assert "household_size" not in json.loads(row[0][1])  # the same for everyone: left out
+
+
+def test_a_build_refreshing_some_customers_keeps_the_fitted_model(
+    make_project: MakeProject,
+) -> None:
+    root = make_segments_project(make_project, "segmentation: {k: 3, seed: 1}\n")
+    config = root / "persona.yaml"
+    config.write_text(config.read_text().replace("path: data/orders.csv", "path: data/orders*.csv"))
+    with Project.open(root) as project:
+        first = project.build(as_of=BUILT_AT).segments
+        assert first is not None and first.kept_from is None
+        fitted = latest_run(project.engine)
+        (root / "data/orders2.csv").write_text(
+            "order,id,paid_at,amount,discount,category,channel\n"
+            "O900,C10,2024-06-29 15:00,1200,0,数码,app\n"
+        )
+        refreshed = project.build(as_of=BUILT_AT)
+        assert refreshed.features.incremental
+        kept = refreshed.segments
+        assert kept is not None and kept.kept_from == fitted["run_id"]
+        assert kept.timings["fit"] < first.timings["fit"]
+        run = latest_run(project.engine)
+        assert run["run_id"] > fitted["run_id"]
+        assert run["model"]["centres"] == fitted["model"]["centres"]
+        assert run["stability"] == fitted["stability"]
+        segmented = members(project)
+        assert len(segmented) == kept.segmented and segmented["segment_id"].notna().all()
+        # Asked for, or with other settings, the model is fitted again.
+        assert project.segments.fit().kept_from is None
+    config.write_text(config.read_text().replace("seed: 1", "seed: 2"))
+    with Project.open(root) as project:
+        again = project.build(as_of=BUILT_AT)
+        assert again.features.incremental and again.segments is not None
+        assert again.segments.kept_from is None

@@ -67,6 +67,8 @@ def print_report(report: SegmentReport, lang: Lang) -> None:
             seconds=report.seconds,
         )
     )
+    if report.kept_from is not None:
+        out.print(text("segments.kept", lang, run=report.kept_from))
 
 
 @segments_app.command("list")

@@ -260,6 +260,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "of profiling consent; stability {stability} ({seconds:.1f} s)",
     },
     "segments.skipped": {"zh": "客群：未分群（{reason}）", "en": "Segments: none ({reason})"},
+    "segments.kept": {
+        "zh": "（仅部分客户的特征更新：沿用第 {run} 次拟合的模型，未重新拟合；完整构建或 "
+        "persona segments fit 会重新拟合）",
+        "en": "(only some customers' features changed: the model of fit #{run} was kept; a full "
+        "build or persona segments fit refits)",
+    },
     "segments.list.title": {"zh": "客群", "en": "Segments"},
     "segments.evidence": {"zh": "依据", "en": "Evidence"},
     "segments.fit": {

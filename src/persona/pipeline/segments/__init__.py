@@ -12,6 +12,11 @@
    population, named from what distinguishes it and given its evidence;
 5. ids are matched to the previous fit's segments (`ids`), and `segments`, `segment_members`
    and a row of `segment_runs` are written in one transaction.
+
+A build that refreshed only the customers new data touched (`refit=False`) keeps the last
+fit's transforms and centres when the segmentation settings are unchanged, and assigns,
+names and describes every customer with them: the costly part, choosing k and the bootstrap,
+waits for the next full build (or `persona segments fit`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
 
 from persona.config import ProjectConfig, SegmentationConfig
 from persona.engine.base import Engine
@@ -38,7 +45,7 @@ from persona.pipeline.segments.inputs import (
     counts,
     sample_frame,
 )
-from persona.pipeline.segments.methods import Data, Fitted, fit_segments
+from persona.pipeline.segments.methods import Centres, Data, Fitted, fit_segments
 from persona.pipeline.segments.profiles import Description, describe
 from persona.pipeline.segments.transforms import Transform, fit_transform
 
@@ -77,6 +84,8 @@ class SegmentReport:
         timings: Seconds per step: ``fit`` (sample, transforms, k, stability), ``assign``
             (every customer, in the engine), ``name`` (profiles, ids, names, evidence) and
             ``write``.
+        kept_from: The run whose fitted model assigned the customers, when it was kept
+            rather than refit (None after a fit).
     """
 
     run_id: int | None
@@ -89,6 +98,7 @@ class SegmentReport:
     seconds: float = 0.0
     skipped: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    kept_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,10 +111,17 @@ class _Plan:
     fitted: Fitted | None = None
     transform: Transform | None = None
     sample: int = 0
+    kept_from: int | None = None
 
 
-def run_segments(engine: Engine, config: ProjectConfig) -> SegmentReport:
+def run_segments(engine: Engine, config: ProjectConfig, *, refit: bool = True) -> SegmentReport:
     """Fit (or evaluate the rules), assign every customer, name and describe the segments.
+
+    Args:
+        engine: The engine on the project's store (after the features and tags stages).
+        config: The project configuration.
+        refit: Fit anew. When False, the last fit's model is kept if the segmentation
+            settings and its features are unchanged (see the module docstring).
 
     Returns:
         The run's report; `skipped` says why when segments were not made (the stage is off,
@@ -138,7 +155,8 @@ def run_segments(engine: Engine, config: ProjectConfig) -> SegmentReport:
     if settings.method == "rules":
         plan = _rules_plan(source, settings, features)
     else:
-        plan = _fit_plan(engine, source, settings, features)
+        kept = None if refit else _kept_plan(engine, source, settings)
+        plan = kept or _fit_plan(engine, source, settings, features)
     clock.lap("fit")
     engine.drop(STAGING)
     try:
@@ -175,6 +193,7 @@ def run_segments(engine: Engine, config: ProjectConfig) -> SegmentReport:
         fitted.stability if fitted else None,
         round(time.perf_counter() - started, 3),
         timings=clock.laps,
+        kept_from=plan.kept_from,
     )
 
 
@@ -224,6 +243,18 @@ def _fit_plan(
         data, settings.method, k, (settings.k_min, settings.k_max), settings.seed,
         settings.resamples,
     )  # fmt: skip
+    return _centre_plan(source, settings, transform, fitted, len(frame))
+
+
+def _centre_plan(
+    source: Source,
+    settings: SegmentationConfig,
+    transform: Transform,
+    fitted: Fitted,
+    sample: int,
+    kept_from: int | None = None,
+) -> _Plan:
+    """Assign every customer to the nearest of the fitted centres, in the engine."""
     centres = fitted.centres
     keys = list(range(1, len(centres.points) + 1))
     prototypes = settings.method == "kprototypes"
@@ -248,6 +279,7 @@ def _fit_plan(
         "modes": [list(m) for m in centres.modes],
         "gamma": centres.gamma,
         "transform": transform.to_json(),
+        "settings": _settings_key(settings),
     }
     return _Plan(
         f"select customer_id, segment_id as segment, distance from ({assignment})",
@@ -255,8 +287,52 @@ def _fit_plan(
         model,
         fitted,
         transform,
-        len(frame),
+        sample,
+        kept_from,
     )
+
+
+def _kept_plan(engine: Engine, source: Source, settings: SegmentationConfig) -> _Plan | None:
+    """The last fit's model, if it was fitted with these settings on features that still exist.
+
+    Its curve, stability and sample size are carried over with it.
+    """
+    if not engine.table_exists(RUNS):
+        return None
+    rows = engine.fetch_all(
+        f"select run_id, method, curve, stability, sample, model, dendrogram from {RUNS} "
+        "order by run_id desc limit 1"
+    )
+    if not rows:
+        return None
+    run_id, method, curve, stability, sample, model_json, dendrogram = rows[0]
+    model = json.loads(model_json or "{}")
+    if method != settings.method or model.get("settings") != _settings_key(settings):
+        return None
+    transform = Transform.from_json(model["transform"])
+    if any(feature not in source.types for feature in transform.features):
+        return None
+    centres = Centres(
+        np.array(model["centres"], dtype=float),
+        tuple(tuple(m) for m in model["modes"]),
+        float(model["gamma"]),
+    )
+    fitted = Fitted(
+        method,
+        len(centres.points),
+        centres,
+        np.empty(0, dtype=int),
+        json.loads(curve or "[]"),
+        stability,
+        json.loads(dendrogram) if dendrogram else None,
+    )
+    kept = model.get("kept_from", run_id)
+    return _centre_plan(source, settings, transform, fitted, int(sample or 0), kept)
+
+
+def _settings_key(settings: SegmentationConfig) -> str:
+    """The segmentation settings a fitted model depends on, as one comparable string."""
+    return json.dumps(settings.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
 
 
 def _rules_plan(source: Source, settings: SegmentationConfig, features: list[str]) -> _Plan:
@@ -335,6 +411,8 @@ def _write(
     fitted = plan.fitted
     centres = len(plan.model.get("centres", [])) or len(ids)
     model = {**plan.model, "ids": [ids.get(key) for key in range(1, centres + 1)]}
+    if plan.kept_from is not None:
+        model["kept_from"] = plan.kept_from
     with engine.transaction():
         engine.execute(RUNS_DDL)
         run_id = int(engine.fetch_all(f"select coalesce(max(run_id), 0) + 1 from {RUNS}")[0][0])
