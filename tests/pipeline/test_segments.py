@@ -385,8 +385,18 @@ def test_a_build_refreshing_some_customers_keeps_the_fitted_model(
         assert len(segmented) == kept.segmented and segmented["segment_id"].notna().all()
         # Asked for, or with other settings, the model is fitted again.
         assert project.segments.fit().kept_from is None
+        # Features recomputed at another as-of time: their model is not the fitted one.
+        earlier = BUILT_AT.replace(day=20)
+        project.features(as_of=earlier)
+        (root / "data/orders3.csv").write_text(
+            "order,id,paid_at,amount,discount,category,channel\n"
+            "O901,C11,2024-06-10 15:00,50,10,食品,web\n"
+        )
+        moved = project.build(as_of=earlier)
+        assert moved.features.incremental and moved.segments is not None
+        assert moved.segments.kept_from is None
     config.write_text(config.read_text().replace("seed: 1", "seed: 2"))
     with Project.open(root) as project:
-        again = project.build(as_of=BUILT_AT)
+        again = project.build(as_of=earlier)
         assert again.features.incremental and again.segments is not None
         assert again.segments.kept_from is None

@@ -162,6 +162,17 @@ def _identifier_fields(prefix: str = "") -> tuple[CanonicalField, ...]:
     )
 
 
+TIME_FIELDS: dict[Kind, str] = {
+    Kind.PROFILES: "registered_at",
+    Kind.EVENTS: "timestamp",
+    Kind.TRANSACTIONS: "timestamp",
+    Kind.SURVEYS: "answered_at",
+    Kind.RELATIONS: "since",
+}
+"""Each kind's time field: when the registration, event, order, answer or relation happened.
+Copies of a record have the same time, so it narrows the records a duplicate check compares."""
+
+
 def identifier_fields(kind: Kind) -> tuple[str, ...]:
     """Return the identifier field names of a kind (relations have `src_` and `dst_` ones)."""
     if kind is Kind.RELATIONS:

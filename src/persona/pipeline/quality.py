@@ -21,7 +21,14 @@ from typing import Any
 
 from persona.config import ProjectConfig, Source
 from persona.engine.base import Engine, quote_literal
-from persona.model.kinds import IDENTIFIERS, FieldType, Kind, canonical_fields, raw_table
+from persona.model.kinds import (
+    IDENTIFIERS,
+    TIME_FIELDS,
+    FieldType,
+    Kind,
+    canonical_fields,
+    raw_table,
+)
 from persona.pipeline.clean import clean_table
 
 PERSONAL = {*IDENTIFIERS, "name", "given_name", "family_name", "address", "birth_date"}
@@ -29,14 +36,6 @@ PERSONAL = {*IDENTIFIERS, "name", "given_name", "family_name", "address", "birth
 
 TOP_DISTINCT = 100_000
 """Fields with more distinct values than this get no top values."""
-
-_EVENT_TIME = {
-    Kind.PROFILES: "registered_at",
-    Kind.EVENTS: "timestamp",
-    Kind.TRANSACTIONS: "timestamp",
-    Kind.SURVEYS: "answered_at",
-    Kind.RELATIONS: "since",
-}
 
 
 @dataclass
@@ -207,7 +206,7 @@ def _plausible(column: str, name: str, type_: FieldType) -> str:
 def _freshness(
     engine: Engine, kind: Kind, clean: str, where: str
 ) -> tuple[str | None, float | None]:
-    column = _EVENT_TIME[kind]
+    column = TIME_FIELDS[kind]
     newest, days = engine.fetch_all(
         f"select max({column})::varchar, "
         f"round(epoch(now() - max({column})) / 86400, 1) from {clean} c where {where}"

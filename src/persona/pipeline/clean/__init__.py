@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from persona.config import CleaningConfig
 from persona.engine.base import Engine
 from persona.model.geo_cn import city_aliases, province_aliases
-from persona.model.kinds import Kind, canonical_fields, raw_table
+from persona.model.kinds import TIME_FIELDS, Kind, canonical_fields, raw_table
 from persona.pipeline.clean.outliers import flag_outliers
 from persona.pipeline.clean.rules import (
     GEO_CITY_TABLE,
@@ -28,14 +28,6 @@ CLEAN_VERSION = 1
 """Bump when a rule's output changes, so existing clean tables are rebuilt."""
 _FRESH = "_clean_fresh"
 """Temp table of the records of one kind being cleaned, before the duplicate check."""
-_TIMES = {
-    Kind.EVENTS: "timestamp",
-    Kind.TRANSACTIONS: "timestamp",
-    Kind.SURVEYS: "answered_at",
-    Kind.RELATIONS: "since",
-    Kind.PROFILES: "registered_at",
-}
-"""Each kind's time field: a duplicate has the same time, so it narrows the records compared."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +160,7 @@ def _insert_unique(
         f"create temp table {_FRESH} as select * from ({fresh}) n qualify row_number() over ("
         f"partition by n._source, {keys} order by n._batch_id, n._line) = 1"
     )
-    time = _TIMES[kind]
+    time = TIME_FIELDS[kind]
     rows, timed = engine.fetch_all(f"select count(*), count({time}) from {_FRESH}")[0]
     if not rows:
         engine.drop(_FRESH)

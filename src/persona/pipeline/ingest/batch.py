@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from persona.config import Source
 from persona.engine.base import Engine, quote_identifier, quote_literal
 from persona.model.errors import MappingError
-from persona.model.kinds import CanonicalField, FieldType, Kind, canonical_fields, raw_table
+from persona.model.kinds import (
+    TIME_FIELDS,
+    CanonicalField,
+    FieldType,
+    Kind,
+    canonical_fields,
+    raw_table,
+)
 from persona.model.suggest import did_you_mean
 from persona.pipeline.ingest.coerce import REASONS, SLASHED_DATE, coerce
 from persona.pipeline.ingest.files import snake_case
@@ -138,9 +145,19 @@ def load_staged(
     with engine.transaction():
         batch_id = int(engine.fetch_all("select coalesce(max(batch_id), 0) + 1 from batches")[0][0])
         started = datetime.now(UTC)
-        skip = _skip_sql(table, source.name, batch_id, mapping) if has_history else "false"
-        problem = _problem_sql(source.kind, mapping, fields, _record_sql(staged, mapping, extras))
         typed = _typed_sql(staged, mapping, fields, extras, day_first)
+        skip = (
+            _skip_sql(
+                table,
+                source.name,
+                batch_id,
+                mapping,
+                _time_window(engine, source.kind, mapping, typed),
+            )
+            if has_history
+            else "false"
+        )
+        problem = _problem_sql(source.kind, mapping, fields, _record_sql(staged, mapping, extras))
         engine.execute(
             f"insert into {table} (_batch_id, _source, _line, {names}, extra, _problem, _skip) "
             f"select {batch_id}, {quote_literal(source.name)}, _line, {names}, extra, _problem, "
@@ -229,15 +246,39 @@ def _move_marked_rows(
     )
 
 
-def _skip_sql(table: str, source: str, batch_id: int, mapping: dict[str, str]) -> str:
+def _skip_sql(
+    table: str, source: str, batch_id: int, mapping: dict[str, str], window: str = "true"
+) -> str:
     """SQL: the row equals (every field and extra) a row an earlier batch of the source loaded.
 
-    The engine hash-joins on all the compared fields, so no stored row hash is needed.
+    The engine hash-joins on all the compared fields, so no stored row hash is needed; `window`
+    (see `_time_window`) narrows the stored rows compared.
     """
     same = " and ".join(f"r.{f} is not distinct from t.{f}" for f in [*mapping, "extra"])
     return (
         f"exists (select 1 from {table} r where r._source = {quote_literal(source)} "
-        f"and r._batch_id < {batch_id} and r._problem is null and not r._skip and {same})"
+        f"and r._batch_id < {batch_id} and r._problem is null and not r._skip and {window} "
+        f"and {same})"
+    )
+
+
+def _time_window(engine: Engine, kind: Kind, mapping: dict[str, str], typed: str) -> str:
+    """SQL condition on stored rows: their time is within the new records' time range.
+
+    A copy has the same time, so only stored rows in that range can be copies. "true" when the
+    source maps no time field or a new record has none (a copy could then have none too).
+    """
+    time = TIME_FIELDS[kind]
+    if time not in mapping:
+        return "true"
+    rows, timed, low, high = engine.fetch_all(
+        f"select count(*), count({time}), min({time}), max({time}) from ({typed}) t"
+    )[0]
+    if not rows or timed < rows or not isinstance(low, datetime):
+        return "true"
+    return (
+        f"r.{time} between timestamptz '{low.isoformat(sep=' ')}' "
+        f"and timestamptz '{high.isoformat(sep=' ')}'"
     )
 
 

@@ -165,7 +165,8 @@ def run_segments(engine: Engine, config: ProjectConfig, *, refit: bool = True) -
         description = describe(engine, source, STAGING, plan.features)
         keys = sorted(description.profiles)
         if plan.transform is not None:
-            ids = stable_ids(engine, plan.transform, description, SEGMENTS)
+            same = _kept_ids(engine, keys) if plan.kept_from is not None else None
+            ids = same or stable_ids(engine, plan.transform, description, SEGMENTS)
             names = choose_names(
                 [description.profiles[k] for k in keys], labels=word_labels(plan.features)
             )
@@ -243,7 +244,7 @@ def _fit_plan(
         data, settings.method, k, (settings.k_min, settings.k_max), settings.seed,
         settings.resamples,
     )  # fmt: skip
-    return _centre_plan(source, settings, transform, fitted, len(frame))
+    return _centre_plan(source, settings, transform, fitted, len(frame), _fit_basis(engine))
 
 
 def _centre_plan(
@@ -252,6 +253,7 @@ def _centre_plan(
     transform: Transform,
     fitted: Fitted,
     sample: int,
+    basis: str,
     kept_from: int | None = None,
 ) -> _Plan:
     """Assign every customer to the nearest of the fitted centres, in the engine."""
@@ -280,6 +282,7 @@ def _centre_plan(
         "gamma": centres.gamma,
         "transform": transform.to_json(),
         "settings": _settings_key(settings),
+        "basis": basis,
     }
     return _Plan(
         f"select customer_id, segment_id as segment, distance from ({assignment})",
@@ -307,11 +310,20 @@ def _kept_plan(engine: Engine, source: Source, settings: SegmentationConfig) -> 
         return None
     run_id, method, curve, stability, sample, model_json, dendrogram = rows[0]
     model = json.loads(model_json or "{}")
-    if method != settings.method or model.get("settings") != _settings_key(settings):
+    basis = _fit_basis(engine)
+    if (
+        method != settings.method
+        or model.get("settings") != _settings_key(settings)
+        or model.get("basis") != basis
+    ):
         return None
     transform = Transform.from_json(model["transform"])
-    if any(feature not in source.types for feature in transform.features):
-        return None
+    kinds: list[tuple[str, tuple[str, ...]]] = [
+        (n.feature, ("number", "boolean")) for n in transform.numeric
+    ]
+    kinds += [(c.feature, ("text",)) for c in transform.categorical]
+    if any(source.types.get(feature) not in allowed for feature, allowed in kinds):
+        return None  # a feature is gone or changed type
     centres = Centres(
         np.array(model["centres"], dtype=float),
         tuple(tuple(m) for m in model["modes"]),
@@ -327,7 +339,42 @@ def _kept_plan(engine: Engine, source: Source, settings: SegmentationConfig) -> 
         json.loads(dendrogram) if dendrogram else None,
     )
     kept = model.get("kept_from", run_id)
-    return _centre_plan(source, settings, transform, fitted, int(sample or 0), kept)
+    return _centre_plan(source, settings, transform, fitted, int(sample or 0), basis, kept)
+
+
+def _kept_ids(engine: Engine, keys: list[int]) -> dict[int, int] | None:
+    """The ids the last run gave the kept centres (keys 1..k), so a kept model moves no id.
+
+    None when a centre had no id (it was empty then): the ids are matched as after a fit.
+    """
+    model = json.loads(
+        engine.fetch_all(f"select model from {RUNS} order by run_id desc limit 1")[0][0]
+    )
+    ids = model.get("ids", [])
+    if any(key > len(ids) or ids[key - 1] is None for key in keys):
+        return None
+    return {key: int(ids[key - 1]) for key in keys}
+
+
+def _fit_basis(engine: Engine) -> str:
+    """What the features a model was fitted on depend on besides the records.
+
+    The features' as-of time and columns (`persona features --as-of` moves every customer's
+    time-relative features) and the number of people forgotten (a fit is made again without
+    them).
+    """
+    meta = dict(
+        engine.fetch_all(
+            "select key, value from _persona_meta "
+            "where key in ('features_as_of', 'features_fingerprint')"
+        )
+    )
+    forgotten = (
+        engine.fetch_all("select count(*) from forgotten")[0][0]
+        if engine.table_exists("forgotten")
+        else 0
+    )
+    return json.dumps([meta.get("features_as_of"), meta.get("features_fingerprint"), forgotten])
 
 
 def _settings_key(settings: SegmentationConfig) -> str:
