@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
+
+import pytest
 
 from persona import Project
 from tests.conftest import MakeProject
@@ -124,3 +127,53 @@ def test_quality_command_json(make_project: MakeProject) -> None:
     data = json.loads(result.stdout)
     assert data["score"] == built["quality_score"]
     assert {f["field"] for f in data["sources"][0]["fields"]} >= {"phone", "email", "city"}
+
+
+def test_quality_report_carried_over_equals_a_full_one(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from persona.pipeline import quality
+
+    orders = "c,o,t,a\nC1,O1,2024-06-01 10:00,100\nC2,O2,2024-06-02 10:00,50\n"
+    root = make_project(
+        PROFILES.replace("data/crm.csv", "data/crm*.csv")
+        + ORDERS.replace("data/orders.csv", "data/orders*.csv"),
+        {"data/crm.csv": CRM, "data/orders.csv": orders},
+    )
+    carried: list[bool] = []
+    distinct = quality._distinct
+
+    def spy(*args: Any) -> dict[str, int]:
+        carried.append(args[-1] is not None)
+        return distinct(*args)
+
+    monkeypatch.setattr(quality, "_distinct", spy)
+
+    def full(project: Project) -> dict[str, Any]:
+        project.engine.execute("delete from _persona_meta where key = ?", [quality.STATE_KEY])
+        return project.quality().to_dict()
+
+    with Project.open(root) as project:
+        project.build()
+        # New records: known and new values, an invalid phone, a copy of an old order.
+        (root / "data/crm2.csv").write_text(
+            "id,name,phone,email,sex,city\n"
+            "C4,赵六,138-1234-5678,new@qq.com,女,北京市\n"
+            "C5,钱七,999,li@qq.com,男,深圳市\n"
+        )
+        (root / "data/orders2.csv").write_text(
+            "c,o,t,a\nC1,O1,2024-06-01 10:00,100\nC4,O3,2024-06-03 10:00,70\n"
+        )
+        carried.clear()
+        incremental = project.build().quality.to_dict()
+        assert carried and all(carried)  # every source carried its counts over
+        assert incremental == full(project)
+        # Records removed (as by retention): the counts are not carried, and still right.
+        project.engine.execute("delete from clean_transactions where order_id = 'O1'")
+        project.engine.execute("delete from raw_transactions where order_id = 'O1'")
+        carried.clear()
+        removed = project.quality().to_dict()
+        assert carried == [True, False]  # the profiles' counts still hold, the orders' not
+        assert removed == full(project)
+    by_source = {s["name"]: s for s in incremental["sources"]}
+    assert by_source["crm"]["records"] == 5 and by_source["orders"]["records"] == 3

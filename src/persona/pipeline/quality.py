@@ -1,6 +1,9 @@
 """The data-quality report: per source and field, how complete, valid, unique and fresh data is.
 
-Computed from the store on demand (and at the end of every build) in one query per source:
+Computed from the store on demand (and at the end of every build). Every figure but two is
+recomputed each time in one scan per source; raw counts (which need each clean record's raw
+record) and distinct counts are carried over from the last report for the records it covered,
+and only newer records are read for them (`STATE_KEY`):
 
 - completeness: share of loaded records with a value (raw, before cleaning);
 - validity: share of those values that survive cleaning and are plausible (a phone that is a
@@ -16,6 +19,7 @@ Computed from the store on demand (and at the end of every build) in one query p
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -36,6 +40,8 @@ PERSONAL = {*IDENTIFIERS, "name", "given_name", "family_name", "address", "birth
 
 TOP_DISTINCT = 100_000
 """Fields with more distinct values than this get no top values."""
+STATE_KEY = "quality_state"
+"""`_persona_meta` key of the counts a report carries over to the next one."""
 
 
 @dataclass
@@ -83,11 +89,38 @@ class QualityReport:
 
 
 def quality_report(engine: Engine, config: ProjectConfig) -> QualityReport:
-    """Compute the data-quality report of every configured source."""
-    sources = [_source_quality(engine, s) for s in config.sources]
+    """Compute the data-quality report of every configured source.
+
+    Raw counts and distinct counts are carried over from the last report (`STATE_KEY`) for
+    the records it covered, when none of them changed since; see `_carried`.
+    """
+    previous = _load_state(engine)
+    basis = _basis(engine)
+    carried = previous.get("sources", {}) if previous.get("basis") == basis else {}
+    sources, kept = [], {}
+    for source in config.sources:
+        quality, counts = _source_quality(engine, source, carried.get(source.name))
+        sources.append(quality)
+        if counts is not None:
+            kept[source.name] = counts
+    engine.execute(
+        "insert or replace into _persona_meta values (?, ?)",
+        [STATE_KEY, json.dumps({"basis": basis, "sources": kept})],
+    )
     records = sum(s.records for s in sources)
     score = sum(s.score * s.records for s in sources) / records if records else 0.0
     return QualityReport(round(score, 1), sources, _coverage(engine))
+
+
+def _load_state(engine: Engine) -> dict[str, Any]:
+    rows = engine.fetch_all("select value from _persona_meta where key = ?", [STATE_KEY])
+    return dict(json.loads(str(rows[0][0]))) if rows else {}
+
+
+def _basis(engine: Engine) -> str | None:
+    """The cleaning settings the clean records were made with (a change re-cleans them all)."""
+    rows = engine.fetch_all("select value from _persona_meta where key = 'clean_config'")
+    return str(rows[0][0]) if rows else None
 
 
 def _coverage(engine: Engine) -> dict[str, Any]:
@@ -112,65 +145,182 @@ def _coverage(engine: Engine) -> dict[str, Any]:
     }
 
 
-def _source_quality(engine: Engine, source: Source) -> SourceQuality:
+def _source_quality(
+    engine: Engine, source: Source, previous: dict[str, Any] | None
+) -> tuple[SourceQuality, dict[str, Any] | None]:
+    """One source's figures, and the counts to carry over to the next report."""
     kind = source.kind
-    raw, clean = raw_table(kind), clean_table(kind)
+    clean = clean_table(kind)
     if not engine.table_exists(clean):
-        return SourceQuality(source.name, kind.value, 0, 0.0, None, None)
+        return SourceQuality(source.name, kind.value, 0, 0.0, None, None), None
     where = f"c._source = {quote_literal(source.name)}"
     types = {f.name: f.type for f in canonical_fields(kind)}
-    present = _fields_with_values(engine, kind, clean, where)
-    # Raw values of the records that reached the clean table, each against its own raw record
-    # (batch and line; the source on both sides), so both counts cover the same rows.
-    raw_counts = engine.fetch_all(
-        f"select count(*), {', '.join(f'count(r.{n})' for n in present) or '0'} from {clean} c "
-        f"join {raw} r on r._batch_id = c._batch_id and r._line = c._line "
-        f"where {where} and r._source = {quote_literal(source.name)}"
-    )[0]
-    # The clean figures need no join: one scan of the clean table.
-    aggregates = ["count(*)"]
+    carried = _carried(engine, clean, where, previous)
+    present = _present(engine, clean, where, list(types), carried)
+    if carried and any(n not in carried["raw"] or n not in carried["distinct"] for n in present):
+        carried = None  # a field got its first values: count it from the start
+    # Values and plausible values (when more than "has a value") in one scan; min and max
+    # apart, where the engine can answer them from its column statistics.
+    counted = ["count(*)", "coalesce(max(c._batch_id), 0)"]
     for name in present:
-        aggregates += [
-            f"count(c.{name}) filter (where {_plausible('c.' + name, name, types[name])})",
+        plausible = _plausible(f"c.{name}", name, types[name])
+        counted += [
             f"count(c.{name})",
-            f"count(distinct c.{name})",
-            f"min(c.{name})::varchar",
-            f"max(c.{name})::varchar",
+            f"count(c.{name}) filter (where {plausible})"
+            if plausible != f"c.{name} is not null"
+            else "null",
         ]
-    figures = engine.fetch_all(f"select {', '.join(aggregates)} from {clean} c where {where}")[0]
+    row = engine.fetch_all(f"select {', '.join(counted)} from {clean} c where {where}")[0]
+    bounds = (
+        engine.fetch_all(
+            f"select {', '.join(f'min(c.{n})::varchar, max(c.{n})::varchar' for n in present)} "
+            f"from {clean} c where {where}"
+        )[0]
+        if present
+        else ()
+    )
+    figures = {
+        name: (
+            row[2 + 2 * i],
+            row[2 + 2 * i] if row[3 + 2 * i] is None else row[3 + 2 * i],
+            bounds[2 * i],
+            bounds[2 * i + 1],
+        )
+        for i, name in enumerate(present)
+    }
+    last = int(row[1])
+    raw_counts = _raw_counts(engine, source, present, carried)
+    distinct = _distinct(engine, clean, where, present, carried)
     records = int(raw_counts[0])
     if records == 0:
-        return SourceQuality(source.name, kind.value, 0, 0.0, None, None)
+        return SourceQuality(source.name, kind.value, 0, 0.0, None, None), None
     fields = []
     for i, name in enumerate(present):
         raw_count = raw_counts[1 + i]
-        plausible, cleaned, distinct, low, high = figures[1 + 5 * i : 6 + 5 * i]
+        cleaned, plausible, low, high = figures[name]
         personal_text = name in PERSONAL and types[name] is FieldType.TEXT
         fields.append(
             FieldQuality(
                 field=name,
                 completeness=round(int(raw_count) / records, 4),
                 validity=round(int(plausible) / int(raw_count), 4) if raw_count else 0.0,
-                uniqueness=round(int(distinct) / int(cleaned), 4) if cleaned else 0.0,
-                distinct=int(distinct),
+                uniqueness=round(distinct[name] / int(cleaned), 4) if cleaned else 0.0,
+                distinct=distinct[name],
                 min=None if personal_text else low,
                 max=None if personal_text else high,
                 top=_top_values(engine, clean, where, name, types[name])
-                if distinct <= TOP_DISTINCT
+                if distinct[name] <= TOP_DISTINCT
                 else [],
             )
         )
     score = 100 * sum(f.completeness * f.validity for f in fields) / len(fields) if fields else 0
     newest, days = _freshness(engine, kind, clean, where)
-    return SourceQuality(source.name, kind.value, records, round(score, 1), newest, days, fields)
+    counts = {
+        "watermark": last,
+        "rows": int(row[0]),
+        "records": records,
+        "raw": dict(zip(present, (int(n) for n in raw_counts[1:]), strict=True)),
+        "distinct": distinct,
+    }
+    quality = SourceQuality(source.name, kind.value, records, round(score, 1), newest, days, fields)
+    return quality, counts
 
 
-def _fields_with_values(engine: Engine, kind: Kind, table: str, where: str) -> list[str]:
-    names = [f.name for f in canonical_fields(kind)]
-    counts = engine.fetch_all(
-        f"select {', '.join(f'count({n})' for n in names)} from {table} c where {where}"
+def _carried(
+    engine: Engine, clean: str, where: str, previous: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The last report's counts, if they still hold for the records it covered.
+
+    They do when its records (batches up to its watermark) are all still there, unchanged in
+    number (retention or erasure removes some; a redaction also drops the state, see
+    `persona.privacy.forget`) and the cleaning settings are the same (checked by the caller).
+    """
+    if previous is None:
+        return None
+    rows = engine.fetch_all(
+        f"select count(*) from {clean} c where {where} "
+        f"and c._batch_id <= {int(previous['watermark'])}"
+    )[0][0]
+    return previous if int(rows) == int(previous["rows"]) else None
+
+
+def _present(
+    engine: Engine, clean: str, where: str, names: list[str], carried: dict[str, Any] | None
+) -> list[str]:
+    """The fields with a clean value: those the carried counts had, and any a newer record has.
+
+    Without carried counts, every field is counted over the whole table.
+    """
+    newer = f" and c._batch_id > {int(carried['watermark'])}" if carried else ""
+    known = set(carried["raw"]) if carried else set()
+    unknown = [n for n in names if n not in known]
+    counts = (
+        engine.fetch_all(
+            f"select {', '.join(f'count(c.{n})' for n in unknown)} from {clean} c "
+            f"where {where}{newer}"
+        )[0]
+        if unknown
+        else []
+    )
+    found = known | {n for n, count in zip(unknown, counts, strict=True) if count}
+    return [n for n in names if n in found]
+
+
+def _raw_counts(
+    engine: Engine, source: Source, present: list[str], carried: dict[str, Any] | None
+) -> list[int]:
+    """Records, and per present field the raw values, of the records in the clean table.
+
+    Each clean record is compared with its own raw record (batch and line; the source on both
+    sides), so both counts cover the same rows; only records after the carried watermark are
+    read when counts are carried.
+    """
+    raw, clean = raw_table(source.kind), clean_table(source.kind)
+    newer = f" and c._batch_id > {int(carried['watermark'])}" if carried else ""
+    name = quote_literal(source.name)
+    row = engine.fetch_all(
+        f"select count(*), {', '.join(f'count(r.{n})' for n in present) or '0'} from {clean} c "
+        f"join {raw} r on r._batch_id = c._batch_id and r._line = c._line "
+        f"where c._source = {name} and r._source = {name}{newer}"
     )[0]
-    return [n for n, c in zip(names, counts, strict=True) if c]
+    counts = [int(n) for n in row[: 1 + len(present)]]
+    if carried:
+        counts[0] += int(carried["records"])
+        for i, field_name in enumerate(present):
+            counts[1 + i] += int(carried["raw"][field_name])
+    return counts
+
+
+def _distinct(
+    engine: Engine, clean: str, where: str, present: list[str], carried: dict[str, Any] | None
+) -> dict[str, int]:
+    """Distinct clean values per present field.
+
+    With carried counts: the carried distinct values plus the new records' values that no
+    earlier record has (a semi-join probing the earlier records with the new values).
+    """
+    if not present:
+        return {}
+    if carried is None:
+        row = engine.fetch_all(
+            f"select {', '.join(f'count(distinct c.{n})' for n in present)} from {clean} c "
+            f"where {where}"
+        )[0]
+        return {name: int(n) for name, n in zip(present, row, strict=True)}
+    watermark = int(carried["watermark"])
+    result = {}
+    for name in present:
+        fresh = (
+            f"select distinct c.{name} as v from {clean} c where {where} "
+            f"and c._batch_id > {watermark} and c.{name} is not null"
+        )
+        new, known = engine.fetch_all(
+            f"select (select count(*) from ({fresh})), (select count(distinct c.{name}) "
+            f"from {clean} c where {where} and c._batch_id <= {watermark} "
+            f"and c.{name} in (select v from ({fresh})))"
+        )[0]
+        result[name] = int(carried["distinct"][name]) + int(new) - int(known)
+    return result
 
 
 def _top_values(

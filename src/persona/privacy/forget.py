@@ -33,6 +33,7 @@ from persona.config import CleaningConfig
 from persona.engine.base import Engine, quote_identifier, quote_literal
 from persona.model.kinds import Kind, identifier_fields, raw_table
 from persona.pipeline.clean import clean_table
+from persona.pipeline.quality import STATE_KEY as QUALITY_STATE
 from persona.pipeline.resolve.control import find_nodes
 from persona.pipeline.resolve.decisions import DECISIONS_FILE
 from persona.pipeline.resolve.incremental import STATE_KEY
@@ -135,8 +136,10 @@ def forget_customer(
                     _clear_references(engine, table)
             result.suppressed_identifiers = suppress(engine, identifiers, secret)
             # The saved resolve state quotes stale decisions, which may name the person; the
-            # next build then resolves in full (the rows changed anyway).
-            engine.execute("delete from _persona_meta where key = ?", [STATE_KEY])
+            # next build then resolves in full (the rows changed anyway). The quality report's
+            # carried counts no longer hold for redacted records either.
+            for key in (STATE_KEY, QUALITY_STATE):
+                engine.execute("delete from _persona_meta where key = ?", [key])
     finally:
         for table in (_IDS, _NODES, _ROWS, _VALUES):
             engine.drop(table)

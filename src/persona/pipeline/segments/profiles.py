@@ -24,6 +24,8 @@ ACTIVE_30D = "active_30d"
 MIN_LEVEL_SHARE = 0.01
 """Values of a categorical feature rarer than this in the population are not described."""
 MAX_LEVELS = 50
+DESCRIBED = "_seg_described"
+"""Temp table: each member's segment key and the columns described."""
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,29 @@ def describe(
         ]
         if parts:
             values[ACTIVE_30D] = f"cast(({' or '.join(parts)}) as double)"
-    relation = (
-        f"(select m.segment as _seg, s.* from {members} m join {source.sql} s "
-        "on s.customer_id = m.customer_id)"
+    # The members with the columns described, once: three queries read them.
+    used = dict.fromkeys([*numeric, *categorical, "active_days_30d", "orders_30d"])
+    columns = "".join(f", s.{quote_identifier(c)}" for c in used if c in types)
+    engine.drop(DESCRIBED)
+    engine.execute(
+        f"create temp table {DESCRIBED} as select m.segment as _seg{columns} "
+        f"from {members} m join {source.sql} s on s.customer_id = m.customer_id"
     )
+    try:
+        return _describe(engine, DESCRIBED, features, numeric, categorical, values)
+    finally:
+        engine.drop(DESCRIBED)
+
+
+def _describe(
+    engine: Engine,
+    relation: str,
+    features: Sequence[str],
+    numeric: list[str],
+    categorical: list[str],
+    values: dict[str, str],
+) -> Description:
+    """`describe` over `relation` (the members' segment keys and described columns)."""
     logged = _skewed(engine, relation, values)
     shaped = {f: (f"ln(1 + greatest({v}, 0))" if f in logged else v) for f, v in values.items()}
     selects = ["count(*)"]
