@@ -159,8 +159,7 @@ def _source_quality(
     present = _present(engine, clean, where, list(types), carried)
     if carried and any(n not in carried["raw"] or n not in carried["distinct"] for n in present):
         carried = None  # a field got its first values: count it from the start
-    # Values and plausible values (when more than "has a value") in one scan; min and max
-    # apart, where the engine can answer them from its column statistics.
+    # Values and plausible values (when more than "has a value") in one scan.
     counted = ["count(*)", "coalesce(max(c._batch_id), 0)"]
     for name in present:
         plausible = _plausible(f"c.{name}", name, types[name])
@@ -171,20 +170,13 @@ def _source_quality(
             else "null",
         ]
     row = engine.fetch_all(f"select {', '.join(counted)} from {clean} c where {where}")[0]
-    bounds = (
-        engine.fetch_all(
-            f"select {', '.join(f'min(c.{n})::varchar, max(c.{n})::varchar' for n in present)} "
-            f"from {clean} c where {where}"
-        )[0]
-        if present
-        else ()
-    )
+    shown = [n for n in present if not (n in PERSONAL and types[n] is FieldType.TEXT)]
+    bounds = _bounds(engine, clean, where, shown, carried)
     figures = {
         name: (
             row[2 + 2 * i],
             row[2 + 2 * i] if row[3 + 2 * i] is None else row[3 + 2 * i],
-            bounds[2 * i],
-            bounds[2 * i + 1],
+            *bounds.get(name, (None, None)),
         )
         for i, name in enumerate(present)
     }
@@ -198,7 +190,6 @@ def _source_quality(
     for i, name in enumerate(present):
         raw_count = raw_counts[1 + i]
         cleaned, plausible, low, high = figures[name]
-        personal_text = name in PERSONAL and types[name] is FieldType.TEXT
         fields.append(
             FieldQuality(
                 field=name,
@@ -206,8 +197,8 @@ def _source_quality(
                 validity=round(int(plausible) / int(raw_count), 4) if raw_count else 0.0,
                 uniqueness=round(distinct[name] / int(cleaned), 4) if cleaned else 0.0,
                 distinct=distinct[name],
-                min=None if personal_text else low,
-                max=None if personal_text else high,
+                min=low,
+                max=high,
                 top=_top_values(engine, clean, where, name, types[name])
                 if distinct[name] <= TOP_DISTINCT
                 else [],
@@ -221,6 +212,7 @@ def _source_quality(
         "records": records,
         "raw": dict(zip(present, (int(n) for n in raw_counts[1:]), strict=True)),
         "distinct": distinct,
+        "bounds": bounds,
     }
     quality = SourceQuality(source.name, kind.value, records, round(score, 1), newest, days, fields)
     return quality, counts
@@ -264,6 +256,37 @@ def _present(
     )
     found = known | {n for n, count in zip(unknown, counts, strict=True) if count}
     return [n for n in names if n in found]
+
+
+def _bounds(
+    engine: Engine, clean: str, where: str, shown: list[str], carried: dict[str, Any] | None
+) -> dict[str, tuple[str | None, str | None]]:
+    """Min and max clean value (as text) of each shown field (personal text has none shown).
+
+    With carried bounds, only newer records are read and compared with them, in the field's
+    type (text of a number or a time does not sort like it).
+    """
+    if not shown:
+        return {}
+    kept = carried.get("bounds", {}) if carried else {}
+    types = dict(engine.fetch_all(f"select column_name, column_type from (describe {clean})"))
+    parts, params = [], []
+    for name in shown:
+        low, high = kept.get(name, (None, None))
+        if carried and name in kept:
+            parts.append(
+                f"least(min(c.{name}), cast(? as {types[name]}))::varchar, "
+                f"greatest(max(c.{name}), cast(? as {types[name]}))::varchar"
+            )
+            params += [low, high]
+        else:
+            parts.append(f"min(c.{name})::varchar, max(c.{name})::varchar")
+    fresh = all(name in kept for name in shown) and carried
+    newer = f" and c._batch_id > {int(carried['watermark'])}" if fresh and carried else ""
+    row = engine.fetch_all(
+        f"select {', '.join(parts)} from {clean} c where {where}{newer}", params
+    )[0]
+    return {name: (row[2 * i], row[2 * i + 1]) for i, name in enumerate(shown)}
 
 
 def _raw_counts(
