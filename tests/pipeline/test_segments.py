@@ -400,3 +400,35 @@ def test_a_build_refreshing_some_customers_keeps_the_fitted_model(
         again = project.build(as_of=earlier)
         assert again.features.incremental and again.segments is not None
         assert again.segments.kept_from is None
+
+
+def test_profile_extras_are_rewritten_only_when_profiles_or_links_change(
+    make_project: MakeProject,
+) -> None:
+    root = make_segments_project(make_project)
+    config = root / "persona.yaml"
+    config.write_text(
+        config.read_text()
+        .replace("path: data/orders.csv", "path: data/orders*.csv")
+        .replace("path: data/crm.csv", "path: data/crm*.csv")
+    )
+    marker = "select count(*) from profile_extras where customer_id = 'marker'"
+    with Project.open(root) as project:
+        project.build(as_of=BUILT_AT)
+        project.engine.execute("insert into profile_extras (customer_id) values ('marker')")
+        (root / "data/orders2.csv").write_text(
+            "order,id,paid_at,amount,discount,category,channel\n"
+            "O900,C10,2024-06-29 15:00,1200,0,数码,app\n"
+        )
+        project.build(as_of=BUILT_AT)
+        assert project.engine.fetch_all(marker) == [(1,)]  # kept: nothing it reads changed
+        (root / "data/crm2.csv").write_text(
+            "id,gender,birth,profiling,tier\nC10,男,1990-01-01,是,platinum\n"
+        )
+        project.build(as_of=BUILT_AT)
+        assert project.engine.fetch_all(marker) == [(0,)]
+        tiers = project.engine.fetch_all(
+            "select e.tier from profile_extras e join customers c using (customer_id) "
+            "where list_contains(c.customer_keys, 'C10')"
+        )
+    assert tiers == [("platinum",)]

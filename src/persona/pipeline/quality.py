@@ -246,15 +246,19 @@ def _present(
     newer = f" and c._batch_id > {int(carried['watermark'])}" if carried else ""
     known = set(carried["raw"]) if carried else set()
     unknown = [n for n in names if n not in known]
-    counts = (
+    # "Any value": the engine skips row groups its statistics say hold none.
+    hits = (
         engine.fetch_all(
-            f"select {', '.join(f'count(c.{n})' for n in unknown)} from {clean} c "
-            f"where {where}{newer}"
+            "select "
+            + ", ".join(
+                f"exists (select 1 from {clean} c where {where}{newer} and c.{n} is not null)"
+                for n in unknown
+            )
         )[0]
         if unknown
         else []
     )
-    found = known | {n for n, count in zip(unknown, counts, strict=True) if count}
+    found = known | {n for n, hit in zip(unknown, hits, strict=True) if hit}
     return [n for n in names if n in found]
 
 

@@ -196,10 +196,12 @@ def filled_columns(engine: Engine, table: str) -> frozenset[str]:
             for c in engine.table_columns(table)
             if c.removeprefix("src_").removeprefix("dst_") in PRIORITY
         ]
-        counts = engine.fetch_all(
-            f"select {', '.join(f'count({c})' for c in columns)} from {table}"
-        )
-        _FILLED[table] = frozenset(c for c, n in zip(columns, counts[0], strict=True) if n)
+        # "Any value": the engine skips row groups its statistics say hold none.
+        found = engine.fetch_all(
+            "select "
+            + ", ".join(f"exists (select 1 from {table} where {c} is not null)" for c in columns)
+        )[0]
+        _FILLED[table] = frozenset(c for c, hit in zip(columns, found, strict=True) if hit)
     return _FILLED[table]
 
 

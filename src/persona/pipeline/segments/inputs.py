@@ -12,6 +12,7 @@ objection.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,10 +24,13 @@ from persona.model.errors import ConfigError, ProjectError
 from persona.model.kinds import Kind
 from persona.model.suggest import did_you_mean
 from persona.pipeline.features import FEATURES, feature_catalog
+from persona.pipeline.features.refresh import links_digest
 from persona.pipeline.features.surveys import survey_dimensions
 from persona.pipeline.tags import TAGS, attribute_columns
 
 EXTRAS = "profile_extras"
+_EXTRAS_KEY = "profile_extras_basis"
+"""`_persona_meta` key: what the `profile_extras` table was made of."""
 
 DEFAULT_FEATURES = (
     "frequency",
@@ -171,13 +175,56 @@ def sample_frame(
 def build_profile_extras(engine: Engine, config: ProjectConfig) -> list[str]:
     """Rewrite `profile_extras`: customer_id and one column per extra profile attribute.
 
+    Kept as it is when what it is made of has not changed since it was written (see
+    `_extras_basis`).
+
     Returns:
         The extra attributes, in name order.
     """
-    engine.drop(EXTRAS)
     if not engine.table_exists("clean_profiles") or not engine.table_exists("identity_links"):
+        engine.drop(EXTRAS)
         engine.execute(f"create table {EXTRAS} (customer_id VARCHAR)")
         return []
+    basis = _extras_basis(engine, config)
+    kept = engine.fetch_all("select value from _persona_meta where key = ?", [_EXTRAS_KEY])
+    if engine.table_exists(EXTRAS) and kept and kept[0][0] == basis:
+        return [c for c in engine.table_columns(EXTRAS) if c != "customer_id"]
+    engine.drop(EXTRAS)
+    keys = _write_extras(engine, config)
+    engine.execute("insert or replace into _persona_meta values (?, ?)", [_EXTRAS_KEY, basis])
+    return keys
+
+
+def _extras_basis(engine: Engine, config: ProjectConfig) -> str:
+    """What `profile_extras` is made of, as one comparable string.
+
+    The clean profiles (their number, last batch and cleaning settings), the identity links
+    (their digest), the source priority and the people forgotten (an erasure also redacts
+    others' records).
+    """
+    rows, last = engine.fetch_all(
+        "select count(*), coalesce(max(_batch_id), 0) from clean_profiles"
+    )[0]
+    cleaning = engine.fetch_all("select value from _persona_meta where key = 'clean_config'")
+    forgotten = (
+        engine.fetch_all("select count(*) from forgotten")[0][0]
+        if engine.table_exists("forgotten")
+        else 0
+    )
+    return json.dumps(
+        [
+            int(rows),
+            int(last),
+            cleaning[0][0] if cleaning else None,
+            links_digest(engine),
+            config.identity.source_priority,
+            int(forgotten),
+        ]
+    )
+
+
+def _write_extras(engine: Engine, config: ProjectConfig) -> list[str]:
+    """Create `profile_extras` from the clean profiles; return its attributes."""
     keys = sorted(
         str(r[0])
         for r in engine.fetch_all(
