@@ -229,6 +229,12 @@ def _update_social(ctx: FeatureContext, social: str, index: int, values: dict[st
     """Set every customer's social features from the (whole) social family table `f<index>`."""
     engine = ctx.engine
     columns = [c for c in engine.table_columns(social) if c != "cid" and c in values]
+    if not engine.fetch_all(f"select count(*) from {social}")[0][0]:
+        # Nobody is in a relation: every value is its fill (or NULL); set only where not.
+        empty = {c: values[c].replace(f"f{index}.{c}", "null") for c in columns}
+        differ = " or ".join(f"{c} is distinct from {empty[c]}" for c in columns)
+        if not engine.fetch_all(f"select count(*) from {FEATURES} where {differ}")[0][0]:
+            return
     fresh = ", ".join(f"{values[c]} as {c}" for c in columns)
     changed = " or ".join(f"{FEATURES}.{c} is distinct from s.{c}" for c in columns)
     engine.execute(
