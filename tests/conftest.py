@@ -54,3 +54,12 @@ def quarantined(root: Path) -> list[dict[str, object]]:
     with Project.open(root) as project:
         frame = project.quarantine()
     return [dict(r) for r in frame.astype(object).to_dict(orient="records")]
+
+
+def accept_more_files(root: Path, *names: str) -> None:
+    """Let the sources of data/<name>.csv read data/<name>*.csv too (later files, new batches)."""
+    config = root / "persona.yaml"
+    text = config.read_text(encoding="utf-8")
+    for name in names:
+        text = text.replace(f"path: data/{name}.csv", f"path: data/{name}*.csv")
+    config.write_text(text, encoding="utf-8")

@@ -14,7 +14,7 @@ from persona import Project
 from persona.demo import generate_demo
 from persona.pipeline.clean.outliers import flag_outliers
 from persona.pipeline.features import run_features
-from tests.conftest import MakeProject
+from tests.conftest import MakeProject, accept_more_files
 from tests.pipeline.test_tags import AS_OF, ORDERS, _project
 
 
@@ -44,12 +44,7 @@ def _assert_same_as_full(project: Project, as_of: datetime) -> None:
 
 def test_new_orders_and_events_recompute_only_their_customers(make_project: MakeProject) -> None:
     root = _project(make_project)
-    config = root / "persona.yaml"
-    config.write_text(
-        config.read_text()
-        .replace("path: data/orders.csv", "path: data/orders*.csv")
-        .replace("path: data/events.csv", "path: data/events*.csv")
-    )
+    accept_more_files(root, "orders", "events")
     with Project.open(root) as project:
         first = project.build(as_of=AS_OF)
     assert not first.features.incremental and first.features.full_reason == "no earlier features"
@@ -123,12 +118,7 @@ def test_demo_refresh_after_a_new_day_of_events_equals_a_full_build(
 
 def test_new_people_or_profiles_rebuild_the_identity_graph(make_project: MakeProject) -> None:
     root = _project(make_project)
-    config = root / "persona.yaml"
-    config.write_text(
-        config.read_text()
-        .replace("path: data/events.csv", "path: data/events*.csv")
-        .replace("path: data/crm.csv", "path: data/crm*.csv")
-    )
+    accept_more_files(root, "events", "crm")
     with Project.open(root) as project:
         project.build(as_of=AS_OF)
         (root / "data/events2.csv").write_text("id,event,ts\nC9,view,2024-06-29 23:30\n")
@@ -146,12 +136,7 @@ def test_clean_reads_new_records_and_keeps_the_flags_of_unchanged_kinds(
     make_project: MakeProject,
 ) -> None:
     root = _project(make_project)
-    config = root / "persona.yaml"
-    config.write_text(
-        config.read_text()
-        .replace("path: data/orders.csv", "path: data/orders*.csv")
-        .replace("path: data/events.csv", "path: data/events*.csv")
-    )
+    accept_more_files(root, "orders", "events")
     flags = "select * from outliers order by all"
     with Project.open(root) as project:
         project.ingest()

@@ -22,7 +22,7 @@ from persona.pipeline.segments.inputs import build_source
 from persona.pipeline.segments.methods import Centres, Data
 from persona.pipeline.segments.migration import migration
 from persona.pipeline.segments.transforms import Transform
-from tests.conftest import MakeProject
+from tests.conftest import MakeProject, accept_more_files
 from tests.pipeline.segment_data import AS_OF, OBJECTING, SOURCES, files, group_of
 
 BUILT_AT = datetime.fromisoformat(AS_OF)
@@ -363,7 +363,7 @@ def test_a_build_refreshing_some_customers_keeps_the_fitted_model(
 ) -> None:
     root = make_segments_project(make_project, "segmentation: {k: 3, seed: 1}\n")
     config = root / "persona.yaml"
-    config.write_text(config.read_text().replace("path: data/orders.csv", "path: data/orders*.csv"))
+    accept_more_files(root, "orders")
     with Project.open(root) as project:
         first = project.build(as_of=BUILT_AT).segments
         assert first is not None and first.kept_from is None
@@ -406,12 +406,7 @@ def test_profile_extras_are_rewritten_only_when_profiles_or_links_change(
     make_project: MakeProject,
 ) -> None:
     root = make_segments_project(make_project)
-    config = root / "persona.yaml"
-    config.write_text(
-        config.read_text()
-        .replace("path: data/orders.csv", "path: data/orders*.csv")
-        .replace("path: data/crm.csv", "path: data/crm*.csv")
-    )
+    accept_more_files(root, "orders", "crm")
     marker = "select count(*) from profile_extras where customer_id = 'marker'"
     with Project.open(root) as project:
         project.build(as_of=BUILT_AT)
