@@ -91,8 +91,9 @@ class QualityReport:
 def quality_report(engine: Engine, config: ProjectConfig) -> QualityReport:
     """Compute the data-quality report of every configured source.
 
-    Raw counts and distinct counts are carried over from the last report (`STATE_KEY`) for
-    the records it covered, when none of them changed since; see `_carried`.
+    Raw counts, distinct counts, min and max and the fields with values are carried over
+    from the last report (`STATE_KEY`) for the records it covered, when none of them changed
+    since (see `_carried`); only newer records are read for them.
     """
     previous = _load_state(engine)
     basis = _basis(engine)
