@@ -41,6 +41,17 @@ def test_a_changed_file_is_a_new_batch_and_overlap_is_skipped(make_project: Make
     assert [r[0] for r in raw_rows(root, "raw_events", "_batch_id")] == [1, 1, 2]
 
 
+def test_copies_are_found_at_any_time_even_infinite_or_past_9999(
+    make_project: MakeProject,
+) -> None:
+    # Only stored rows in the new rows' time range are compared: the range must hold these too.
+    odd = HEAD + "x,view,infinity\ny,view,-infinity\nz,view,9999-12-31 20:00:00+00\n"
+    root = make_project(EVENTS, {"data/events/1.csv": odd})
+    assert ingest_one(root)["loaded"] == 3
+    (root / "data/events/1.csv").write_text(odd + "w,buy,2023-01-01 12:00\n")
+    assert ingest_one(root) == {"received": 4, "loaded": 1, "quarantined": 0, "skipped": 3}
+
+
 def test_overlapping_daily_exports(make_project: MakeProject) -> None:
     day2 = HEAD + "y,view,2023-01-01 11:00\nx,buy,2023-01-02 09:00\n"
     root = make_project(EVENTS, {"data/events/1.csv": DAY1, "data/events/2.csv": day2})

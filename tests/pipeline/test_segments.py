@@ -427,3 +427,21 @@ def test_profile_extras_are_rewritten_only_when_profiles_or_links_change(
             "where list_contains(c.customer_keys, 'C10')"
         )
     assert tiers == [("platinum",)]
+
+
+def test_profile_extras_follow_the_order_of_the_profile_sources(make_project: MakeProject) -> None:
+    vip = "- name: vip\n  kind: profiles\n  path: data/vip.csv\n  columns: {customer_key: id}\n"
+    data = {**files(), "data/vip.csv": "id,tier\nC10,iron\n"}
+
+    def tier(sources: str) -> str:
+        root = make_project(sources, data)
+        with Project.open(root) as project:
+            project.build(as_of=BUILT_AT)
+            rows = project.engine.fetch_all(
+                "select e.tier from profile_extras e join customers c using (customer_id) "
+                "where list_contains(c.customer_keys, 'C10')"
+            )
+        return str(rows[0][0])
+
+    assert tier(SOURCES + vip) != "iron"  # the CRM comes first
+    assert tier(vip + SOURCES) == "iron"  # the same store, the VIP list now first

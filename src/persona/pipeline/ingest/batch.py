@@ -271,14 +271,17 @@ def _time_window(engine: Engine, kind: Kind, mapping: dict[str, str], typed: str
     time = TIME_FIELDS[kind]
     if time not in mapping:
         return "true"
-    rows, timed, low, high = engine.fetch_all(
-        f"select count(*), count({time}), min({time}), max({time}) from ({typed}) t"
+    # The bounds go back into SQL as text in the column's own type (never through Python
+    # datetimes, which hold neither infinity nor years past 9999).
+    rows, timed, low, high, kind_of = engine.fetch_all(
+        f"select count(*), count({time}), min({time})::varchar, max({time})::varchar, "
+        f"any_value(typeof({time})) from ({typed}) t"
     )[0]
-    if not rows or timed < rows or not isinstance(low, datetime):
+    if not rows or timed < rows:
         return "true"
     return (
-        f"r.{time} between timestamptz '{low.isoformat(sep=' ')}' "
-        f"and timestamptz '{high.isoformat(sep=' ')}'"
+        f"r.{time} between cast({quote_literal(low)} as {kind_of}) "
+        f"and cast({quote_literal(high)} as {kind_of})"
     )
 
 

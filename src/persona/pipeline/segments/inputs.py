@@ -185,22 +185,25 @@ def build_profile_extras(engine: Engine, config: ProjectConfig) -> list[str]:
         engine.drop(EXTRAS)
         engine.execute(f"create table {EXTRAS} (customer_id VARCHAR)")
         return []
-    basis = _extras_basis(engine, config)
+    priority = config.identity.source_priority or [
+        s.name for s in config.sources if s.kind is Kind.PROFILES
+    ]
+    basis = _extras_basis(engine, priority)
     kept = engine.fetch_all("select value from _persona_meta where key = ?", [_EXTRAS_KEY])
     if engine.table_exists(EXTRAS) and kept and kept[0][0] == basis:
         return [c for c in engine.table_columns(EXTRAS) if c != "customer_id"]
     engine.drop(EXTRAS)
-    keys = _write_extras(engine, config)
+    keys = _write_extras(engine, priority)
     engine.execute("insert or replace into _persona_meta values (?, ?)", [_EXTRAS_KEY, basis])
     return keys
 
 
-def _extras_basis(engine: Engine, config: ProjectConfig) -> str:
+def _extras_basis(engine: Engine, priority: list[str]) -> str:
     """What `profile_extras` is made of, as one comparable string.
 
     The clean profiles (their number, last batch and cleaning settings), the identity links
-    (their digest), the source priority and the people forgotten (an erasure also redacts
-    others' records).
+    (their digest), the profile sources in priority order and the people forgotten (an
+    erasure also redacts others' records).
     """
     rows, last = engine.fetch_all(
         "select count(*), coalesce(max(_batch_id), 0) from clean_profiles"
@@ -217,23 +220,24 @@ def _extras_basis(engine: Engine, config: ProjectConfig) -> str:
             int(last),
             cleaning[0][0] if cleaning else None,
             links_digest(engine),
-            config.identity.source_priority,
+            priority,
             int(forgotten),
         ]
     )
 
 
-def _write_extras(engine: Engine, config: ProjectConfig) -> list[str]:
-    """Create `profile_extras` from the clean profiles; return its attributes."""
+def _write_extras(engine: Engine, priority: list[str]) -> list[str]:
+    """Create `profile_extras` from the clean profiles; return its attributes.
+
+    Each attribute comes from the most trusted source (first in `priority`), then its latest
+    record.
+    """
     keys = sorted(
         str(r[0])
         for r in engine.fetch_all(
             "select distinct unnest(json_keys(extra)) from clean_profiles where extra is not null"
         )
     )
-    priority = config.identity.source_priority or [
-        s.name for s in config.sources if s.kind is Kind.PROFILES
-    ]
     rank = " ".join(f"when {quote_literal(n)} then {i}" for i, n in enumerate(priority))
     # Most trusted source first, then its latest record (as the customers table's default).
     order = f"(case p._source {rank} else {len(priority)} end) * 1e15 - p._batch_id * 1e9 - p._line"
