@@ -33,7 +33,7 @@ from persona.model.kinds import (
     canonical_fields,
     raw_table,
 )
-from persona.pipeline.clean import clean_table
+from persona.pipeline.clean import clean_table, cleaned_with
 
 PERSONAL = {*IDENTIFIERS, "name", "given_name", "family_name", "address", "birth_date"}
 """Fields whose values are personal data: never listed as top values."""
@@ -96,7 +96,7 @@ def quality_report(engine: Engine, config: ProjectConfig) -> QualityReport:
     since (see `_carried`); only newer records are read for them.
     """
     previous = _load_state(engine)
-    basis = _basis(engine)
+    basis = cleaned_with(engine)
     carried = previous.get("sources", {}) if previous.get("basis") == basis else {}
     sources, kept = [], {}
     for source in config.sources:
@@ -116,12 +116,6 @@ def quality_report(engine: Engine, config: ProjectConfig) -> QualityReport:
 def _load_state(engine: Engine) -> dict[str, Any]:
     rows = engine.fetch_all("select value from _persona_meta where key = ?", [STATE_KEY])
     return dict(json.loads(str(rows[0][0]))) if rows else {}
-
-
-def _basis(engine: Engine) -> str | None:
-    """The cleaning settings the clean records were made with (a change re-cleans them all)."""
-    rows = engine.fetch_all("select value from _persona_meta where key = 'clean_config'")
-    return str(rows[0][0]) if rows else None
 
 
 def _coverage(engine: Engine) -> dict[str, Any]:

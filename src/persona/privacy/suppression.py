@@ -39,6 +39,13 @@ class Suppression:
         return pseudonym(node, self.secret) in self.hashes
 
 
+def forgotten_count(engine: Engine) -> int:
+    """How many identifiers were ever forgotten (0 before the first `persona forget`)."""
+    if not engine.table_exists("forgotten"):
+        return 0
+    return int(engine.fetch_all("select count(*) from forgotten")[0][0])
+
+
 def load_suppression(
     engine: Engine, project_dir: Path, cleaning: CleaningConfig | None = None
 ) -> Suppression | None:

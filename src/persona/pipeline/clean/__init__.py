@@ -45,6 +45,15 @@ def clean_table(kind: Kind) -> str:
     return f"clean_{kind.value}"
 
 
+def cleaned_with(engine: Engine) -> str | None:
+    """The fingerprint of the cleaning settings the clean records were made with.
+
+    None before the first clean. Other stages' saved results depend on it.
+    """
+    rows = engine.fetch_all("select value from _persona_meta where key = 'clean_config'")
+    return str(rows[0][0]) if rows else None
+
+
 def run_clean(engine: Engine, config: CleaningConfig) -> list[CleanCounts]:
     """Clean the batches loaded since the last run (all of them if the settings changed).
 
@@ -53,8 +62,7 @@ def run_clean(engine: Engine, config: CleaningConfig) -> list[CleanCounts]:
     """
     _load_geo(engine)
     fingerprint = _fingerprint(config)
-    stored = engine.fetch_all("select value from _persona_meta where key = 'clean_config'")
-    rebuild = not stored or stored[0][0] != fingerprint
+    rebuild = cleaned_with(engine) != fingerprint
     counts: list[CleanCounts] = []
     with engine.transaction():
         for kind in Kind:

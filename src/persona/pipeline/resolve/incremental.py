@@ -22,6 +22,7 @@ from typing import Any
 from persona.config import ProjectConfig
 from persona.engine.base import Engine, quote_literal
 from persona.model.kinds import Kind, identifier_fields
+from persona.pipeline.clean import cleaned_with
 from persona.pipeline.resolve.decisions import Decision
 from persona.pipeline.resolve.graph import new_records_link
 from persona.pipeline.resolve.survivorship import CUSTOMERS
@@ -37,7 +38,6 @@ def fingerprint(
     engine: Engine, config: ProjectConfig, decisions: list[Decision], matcher: bool
 ) -> str:
     """What must not change for a run to be skipped: settings, decisions, cleaning rules."""
-    clean = engine.fetch_all("select value from _persona_meta where key = 'clean_config'")
     text = json.dumps(
         {
             "version": STATE_VERSION,
@@ -45,7 +45,7 @@ def fingerprint(
             "sources": [(s.name, s.kind.value) for s in config.sources],
             "decisions": [asdict(d) for d in decisions],
             "matcher": matcher,
-            "clean": clean[0][0] if clean else None,
+            "clean": cleaned_with(engine),
         },
         sort_keys=True,
         default=str,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +48,7 @@ from persona.pipeline.segments.inputs import (
 from persona.pipeline.segments.methods import Centres, Data, Fitted, fit_segments
 from persona.pipeline.segments.profiles import Description, describe
 from persona.pipeline.segments.transforms import Transform, fit_transform
+from persona.privacy.suppression import forgotten_count
 
 __all__ = ["MEMBERS", "RUNS", "SEGMENTS", "SegmentReport", "run_segments"]
 
@@ -165,7 +166,7 @@ def run_segments(engine: Engine, config: ProjectConfig, *, refit: bool = True) -
         description = describe(engine, source, STAGING, plan.features)
         keys = sorted(description.profiles)
         if plan.transform is not None:
-            same = _kept_ids(engine, keys) if plan.kept_from is not None else None
+            same = _kept_ids(plan.model, keys) if plan.kept_from is not None else None
             ids = same or stable_ids(engine, plan.transform, description, SEGMENTS)
             names = choose_names(
                 [description.profiles[k] for k in keys], labels=word_labels(plan.features)
@@ -339,17 +340,15 @@ def _kept_plan(engine: Engine, source: Source, settings: SegmentationConfig) -> 
         json.loads(dendrogram) if dendrogram else None,
     )
     kept = model.get("kept_from", run_id)
-    return _centre_plan(source, settings, transform, fitted, int(sample or 0), basis, kept)
+    plan = _centre_plan(source, settings, transform, fitted, int(sample or 0), basis, kept)
+    return replace(plan, model={**plan.model, "ids": model.get("ids", [])})
 
 
-def _kept_ids(engine: Engine, keys: list[int]) -> dict[int, int] | None:
-    """The ids the last run gave the kept centres (keys 1..k), so a kept model moves no id.
+def _kept_ids(model: dict[str, Any], keys: list[int]) -> dict[int, int] | None:
+    """The ids the kept run gave its centres (keys 1..k), so a kept model moves no id.
 
     None when a centre had no id (it was empty then): the ids are matched as after a fit.
     """
-    model = json.loads(
-        engine.fetch_all(f"select model from {RUNS} order by run_id desc limit 1")[0][0]
-    )
     ids = model.get("ids", [])
     if any(key > len(ids) or ids[key - 1] is None for key in keys):
         return None
@@ -369,12 +368,9 @@ def _fit_basis(engine: Engine) -> str:
             "where key in ('features_as_of', 'features_fingerprint')"
         )
     )
-    forgotten = (
-        engine.fetch_all("select count(*) from forgotten")[0][0]
-        if engine.table_exists("forgotten")
-        else 0
+    return json.dumps(
+        [meta.get("features_as_of"), meta.get("features_fingerprint"), forgotten_count(engine)]
     )
-    return json.dumps([meta.get("features_as_of"), meta.get("features_fingerprint"), forgotten])
 
 
 def _settings_key(settings: SegmentationConfig) -> str:

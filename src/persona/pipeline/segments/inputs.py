@@ -23,10 +23,12 @@ from persona.engine.base import Engine, quote_identifier, quote_literal
 from persona.model.errors import ConfigError, ProjectError
 from persona.model.kinds import Kind
 from persona.model.suggest import did_you_mean
+from persona.pipeline.clean import cleaned_with
 from persona.pipeline.features import FEATURES, feature_catalog
 from persona.pipeline.features.refresh import links_digest
 from persona.pipeline.features.surveys import survey_dimensions
 from persona.pipeline.tags import TAGS, attribute_columns
+from persona.privacy.suppression import forgotten_count
 
 EXTRAS = "profile_extras"
 _EXTRAS_KEY = "profile_extras_basis"
@@ -208,20 +210,14 @@ def _extras_basis(engine: Engine, priority: list[str]) -> str:
     rows, last = engine.fetch_all(
         "select count(*), coalesce(max(_batch_id), 0) from clean_profiles"
     )[0]
-    cleaning = engine.fetch_all("select value from _persona_meta where key = 'clean_config'")
-    forgotten = (
-        engine.fetch_all("select count(*) from forgotten")[0][0]
-        if engine.table_exists("forgotten")
-        else 0
-    )
     return json.dumps(
         [
             int(rows),
             int(last),
-            cleaning[0][0] if cleaning else None,
+            cleaned_with(engine),
             links_digest(engine),
             priority,
-            int(forgotten),
+            forgotten_count(engine),
         ]
     )
 
