@@ -18,12 +18,10 @@ from persona.cli.common import (
     ProjectOpt,
     app,
     cell,
-    open_project,
     out,
     print_json,
+    project_session,
     records,
-    resolve_language,
-    user_errors,
 )
 from persona.report.i18n import Lang, text
 
@@ -77,8 +75,7 @@ def audience_count(
     lang: LangOpt = None,
 ) -> None:
     """Count the customers an expression selects, with a breakdown (cells under k hidden)."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         result = opened.audiences.count(expression, include_opted_out=include_opted_out)
         if json_out:
             print_json(result)
@@ -121,8 +118,7 @@ def audience_preview(
     lang: LangOpt = None,
 ) -> None:
     """Show sample customers of an expression; names, phones and e-mails masked."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         frame = opened.audiences.preview(
             expression, rows=rows, seed=seed, include_opted_out=include_opted_out
         )
@@ -146,9 +142,8 @@ def audience_overlap(
     lang: LangOpt = None,
 ) -> None:
     """Count every region of the Venn diagram of two or three audiences (cells under k hidden)."""
-    language = resolve_language(lang, project)
     expressions = [e for e in (first, second, third) if e is not None]
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         result = opened.audiences.overlap(*expressions, include_opted_out=include_opted_out)
         if json_out:
             print_json(result)
@@ -172,8 +167,7 @@ def audience_save(
     lang: LangOpt = None,
 ) -> None:
     """Save a named audience (a new version when the expression changed) and count it."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         detail = opened.audiences.save(name, expression)
         if json_out:
             print_json(detail)
@@ -187,8 +181,7 @@ def audience_list(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """List the saved audiences: name, version, expression and latest size."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         rows = records(opened.audiences.list())
         if json_out:
             print_json(rows)
@@ -210,8 +203,7 @@ def audience_show(
     name: NameArg, project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """Show a saved audience: its definition, versions and size over time."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         detail = opened.audiences.show(name)
         if json_out:
             print_json(detail)
@@ -230,8 +222,7 @@ def audience_refresh(
     lang: LangOpt = None,
 ) -> None:
     """Recount every saved audience (or one) and add the sizes to their history."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         refreshed = opened.audiences.refresh(name)
         if json_out:
             print_json(refreshed)
@@ -333,8 +324,7 @@ def audience_export(
     lang: LangOpt = None,
 ) -> None:
     """Export an audience's customers to a file, a database table or a webhook (registered)."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         result = export_audience(
             opened,
             ref,
@@ -380,8 +370,7 @@ def audience_exports(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """List the export registry: when, what, where, how many, fields, file hash, forgotten."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         rows = records(listing(opened.engine))
         if json_out:
             print_json(rows)
@@ -424,8 +413,7 @@ def audience_coverage(
     lang: LangOpt = None,
 ) -> None:
     """Coverage and hit rate (覆盖率/命中率) of an audience on a list of known customers."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         result = coverage(
             opened, audience, list_file, column=column, include_opted_out=include_opted_out
         )
@@ -482,8 +470,7 @@ def audience_lookalike(
     lang: LangOpt = None,
 ) -> None:
     """Expand a seed audience to the N most similar customers, with the expected precision."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         result = lookalike(opened, seed, size, random_state=random_seed)
         summary = dict(result.summary)
         if out_file is not None:

@@ -66,6 +66,14 @@ def open_project(project: Path, lang: Lang) -> Project:
     return opened
 
 
+@contextmanager
+def project_session(project: Path, lang: str | None) -> Iterator[tuple[Project, Lang]]:
+    """A command's project, opened in the command's language, user errors reported, closed."""
+    language = resolve_language(lang, project)
+    with user_errors(language), open_project(project, language) as opened:
+        yield opened, language
+
+
 def resolve_language(explicit: str | None, project: Path) -> Lang:
     """The language of messages: --lang, else PERSONA_LANG, else the project's, else zh."""
     configured = None

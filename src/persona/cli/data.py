@@ -19,13 +19,12 @@ from persona.cli.common import (
     cell,
     err,
     make_table,
-    open_project,
     out,
     parse_as_of,
     print_json,
     progress_bar,
+    project_session,
     records,
-    resolve_language,
     user_errors,
 )
 from persona.cli.segments import print_report as print_segments
@@ -100,8 +99,7 @@ def ingest_command(
     lang: LangOpt = None,
 ) -> None:
     """Read the sources into the store; print this run's counts per source."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         with progress_bar(not json_out) as progress:
             result = opened.ingest(source, progress)
         _report_ingest(result, json_out, language)
@@ -137,8 +135,7 @@ def status(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """Show running totals per source, the store and the last build."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         frame = opened.status()
         last_build = opened.last_build_time()
         if json_out:
@@ -178,8 +175,7 @@ def quarantine(
     lang: LangOpt = None,
 ) -> None:
     """List the records that could not be loaded, with the reason and the fix."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         frame = opened.quarantine(source)
         if export is not None:
             written = opened.export_quarantine(export, source)
@@ -218,8 +214,7 @@ def build(
     lang: LangOpt = None,
 ) -> None:
     """Run every pipeline stage (ingest to tags and quality); record a build and a snapshot."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         with progress_bar(not json_out) as progress:
             result = opened.build(progress, parse_as_of(as_of), full=full)
         _report_build(result, json_out, language)
@@ -233,8 +228,7 @@ def features(
     lang: LangOpt = None,
 ) -> None:
     """Recompute the per-customer features (after a build), optionally as of a date."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         report = opened.features(parse_as_of(as_of))
         if json_out:
             print_json(asdict(report))
@@ -356,8 +350,7 @@ def quality(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """Show the data-quality report: completeness, validity, uniqueness, freshness per source."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         report = opened.quality()
         if json_out:
             print_json(report.to_dict())

@@ -14,11 +14,9 @@ from persona.cli.common import (
     app,
     cell,
     make_table,
-    open_project,
     out,
     print_json,
-    resolve_language,
-    user_errors,
+    project_session,
 )
 from persona.pipeline.resolve.evaluate import read_truth
 from persona.privacy.consent import left_out
@@ -40,8 +38,7 @@ def identity_explain(
     ref: RefArg, project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """Show why each record and identifier belongs to REF's customer."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         data = opened.identity.explain(ref)
         if json_out:
             print_json(data)
@@ -75,8 +72,7 @@ def identity_split(
 def _decide(
     project: Path, json_out: bool, lang: str | None, action: str, ref1: str, ref2: str | None
 ) -> None:
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         if action == "link":
             assert ref2 is not None
             decision = opened.identity.link(ref1, ref2)
@@ -98,8 +94,7 @@ def identity_evaluate(
     lang: LangOpt = None,
 ) -> None:
     """Pairwise precision, recall and F1 of the resolution against known identities."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         frame = read_truth(truth)
         result = opened.identity.evaluate(frame).to_dict()
         if json_out:
@@ -113,8 +108,7 @@ def identity_health(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """Cluster sizes, the largest clusters (possible over-merging), share of singletons."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         data = opened.identity.health()
         if json_out:
             print_json(data)
@@ -136,8 +130,7 @@ def profile(
     lang: LangOpt = None,
 ) -> None:
     """One customer's 360° view: attributes, identifiers, sources, coverage."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         data = opened.profile(ref, unmask=unmask)
         if json_out:
             print_json(data)
@@ -189,8 +182,7 @@ def customers_export(
 
     Customers who refused analytics or marketing are left out; direct identifiers are masked.
     """
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         written = opened.export_customers(
             out_file,
             fmt,

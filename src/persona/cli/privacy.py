@@ -15,12 +15,10 @@ from persona.cli.common import (
     ProjectOpt,
     app,
     cell,
-    open_project,
     out,
     print_json,
+    project_session,
     records,
-    resolve_language,
-    user_errors,
 )
 from persona.privacy import audit as audit_log
 from persona.report.i18n import Lang, text
@@ -48,8 +46,7 @@ def forget(
     Their identifiers are suppressed so a later ingest does not bring them back; exports that
     already held them are listed to be recalled. Asks first unless --yes or --json.
     """
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         customer_id = opened.identity.find(ref)
         if not (yes or json_out) and not typer.confirm(
             _t("forget.confirm", language, customer_id=customer_id)
@@ -92,8 +89,7 @@ def audit_command(
     lang: LangOpt = None,
 ) -> None:
     """List the audit log of privacy-relevant actions, newest first."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         frame = opened.audit(action, limit)
         if json_out:
             print_json(records(frame))

@@ -13,11 +13,9 @@ from persona.cli.common import (
     LangOpt,
     ProjectOpt,
     app,
-    open_project,
     out,
     print_json,
-    resolve_language,
-    user_errors,
+    project_session,
 )
 from persona.report.labels import Lang, fmt_change, fmt_count, fmt_share, t
 from persona.report.persona import PersonaCard, Personas
@@ -28,8 +26,7 @@ def personas(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """Show one persona card per segment and the priority ranking."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         result = opened.personas(language)
         if json_out:
             print_json(result.to_dict())
@@ -56,8 +53,7 @@ def report(
     lang: LangOpt = None,
 ) -> None:
     """Write the persona report: data, segment map, comparison, cards, migration, priorities."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         written = opened.report(out_file, fmt, language)
         if json_out:
             print_json(

@@ -15,12 +15,10 @@ from persona.cli.common import (
     app,
     cell,
     make_table,
-    open_project,
     out,
     print_json,
+    project_session,
     records,
-    resolve_language,
-    user_errors,
 )
 from persona.config import ProjectConfig
 from persona.pipeline.segments import SegmentReport
@@ -38,8 +36,7 @@ def segments_fit(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """Run the segments stage again (after a build): fit, assign every customer, name."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         report = opened.segments.fit()
         if json_out:
             print_json(asdict(report))
@@ -76,8 +73,7 @@ def segments_list(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """List the segments: id, names, size, share and centre (feature means)."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         rows = records(opened.segments.list())
         if json_out:
             print_json(rows)
@@ -105,8 +101,7 @@ def segments_show(
     lang: LangOpt = None,
 ) -> None:
     """Show one segment: names, size, centre, the evidence for its name, and the fit."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         detail = opened.segments.show(segment)
         if json_out:
             print_json(detail)
@@ -149,8 +144,7 @@ def segments_explain(
     lang: LangOpt = None,
 ) -> None:
     """Explain why a customer is in their segment: nearest centres and the features that count."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         detail = opened.segments.explain(ref)
         if json_out:
             print_json(detail)
@@ -176,8 +170,7 @@ def segments_migration(
     lang: LangOpt = None,
 ) -> None:
     """Show who moved from which segment to which between two snapshots, and the drift."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         result = opened.segments.migration(old, new)
         if json_out:
             print_json(result)

@@ -14,12 +14,10 @@ from persona.cli.common import (
     app,
     cell,
     make_table,
-    open_project,
     out,
     print_json,
+    project_session,
     records,
-    resolve_language,
-    user_errors,
 )
 from persona.report.i18n import Lang, text
 
@@ -36,8 +34,7 @@ def tags_list(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """List every tag: name, category, kind, version and coverage."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         frame = opened.tags.catalog(language)
         if json_out:
             print_json(records(frame))
@@ -55,8 +52,7 @@ def tags_show(
     name: NameArg, project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """Show one tag: definition, version, dates, value distribution, lineage (and accuracy)."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         detail = opened.tags.show(name, language)
         if json_out:
             print_json(detail)
@@ -82,8 +78,7 @@ def tags_coverage(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """Per tag: customers covered, coverage, null share and distinct values."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         frame = opened.tags.coverage()
         if json_out:
             print_json(records(frame))
@@ -111,8 +106,7 @@ def tags_accuracy(
     lang: LangOpt = None,
 ) -> None:
     """Precision and recall of each value of a tag against a labelled sample."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         result = opened.tags.accuracy(name, labels)
         if json_out:
             print_json(result)
@@ -125,8 +119,7 @@ def tags_snapshots(
     project: ProjectOpt = Path("."), json_out: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """List the kept snapshots (one per build), newest first."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         rows = opened.tags.snapshots()
         if json_out:
             print_json(rows)
@@ -149,8 +142,7 @@ def tags_diff(
     lang: LangOpt = None,
 ) -> None:
     """Show how many customers' tag values flipped between two snapshots, and how."""
-    language = resolve_language(lang, project)
-    with user_errors(language), open_project(project, language) as opened:
+    with project_session(project, lang) as (opened, language):
         diff = opened.tags.diff(old, new)
         if json_out:
             print_json(diff)
